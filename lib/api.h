@@ -1,0 +1,30 @@
+/* Endpoint handlers, one file per resource (api_*.c). The route table that
+ * binds them to paths is server/routes.c. */
+#ifndef AC_API_H
+#define AC_API_H
+
+#include "config.h"
+#include "http.h"
+
+/* Process-wide state of the handlers (login throttle); cfg must outlive it. */
+bool ac_api_start(const ac_config *cfg);
+void ac_api_stop(void);
+
+void ac_api_healthz(ac_req *req);
+void ac_api_readyz(ac_req *req);
+void ac_api_openapi(ac_req *req);
+
+void ac_api_token(ac_req *req);
+
+void ac_api_stores_list(ac_req *req);
+void ac_api_stores_create(ac_req *req);
+void ac_api_stores_get(ac_req *req);
+void ac_api_stores_patch(ac_req *req);
+
+void ac_api_staff_list(ac_req *req);
+void ac_api_staff_create(ac_req *req);
+void ac_api_staff_get(ac_req *req);
+void ac_api_staff_patch(ac_req *req);
+void ac_api_staff_password(ac_req *req);
+
+#endif

@@ -1,0 +1,83 @@
+#include "cursor.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char B64URL[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+size_t ac_base64url_encode(const unsigned char *in, size_t n, char *out) {
+  size_t o = 0;
+  for (size_t i = 0; i < n; i += 3) {
+    uint32_t v = (uint32_t)in[i] << 16;
+    if (i + 1 < n)
+      v |= (uint32_t)in[i + 1] << 8;
+    if (i + 2 < n)
+      v |= in[i + 2];
+    out[o++] = B64URL[(v >> 18) & 63];
+    out[o++] = B64URL[(v >> 12) & 63];
+    if (i + 1 < n)
+      out[o++] = B64URL[(v >> 6) & 63];
+    if (i + 2 < n)
+      out[o++] = B64URL[v & 63];
+  }
+  out[o] = '\0';
+  return o;
+}
+
+static int b64_value(char c) {
+  const char *p = c ? strchr(B64URL, c) : NULL;
+  return p ? (int)(p - B64URL) : -1;
+}
+
+long ac_base64url_decode(const char *in, size_t n, unsigned char *out, size_t out_size) {
+  size_t o = 0;
+  uint32_t acc = 0;
+  int bits = 0;
+  if (n % 4 == 1)
+    return -1;
+  for (size_t i = 0; i < n; i++) {
+    int v = b64_value(in[i]);
+    if (v < 0)
+      return -1;
+    acc = (acc << 6) | (uint32_t)v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      if (o == out_size)
+        return -1;
+      out[o++] = (unsigned char)(acc >> bits);
+      acc &= (1u << bits) - 1;
+    }
+  }
+  if (acc != 0) /* non-canonical trailing bits */
+    return -1;
+  return (long)o;
+}
+
+void ac_cursor_encode(int64_t last_id, char out[AC_CURSOR_MAX]) {
+  char plain[32];
+  int n = snprintf(plain, sizeof plain, "id:%" PRId64, last_id);
+  ac_base64url_encode((const unsigned char *)plain, (size_t)n, out);
+}
+
+bool ac_cursor_decode(const char *cursor, int64_t *last_id) {
+  size_t n = strlen(cursor);
+  unsigned char plain[33];
+  if (n == 0 || n >= AC_CURSOR_MAX)
+    return false;
+  long len = ac_base64url_decode(cursor, n, plain, sizeof plain - 1);
+  if (len < 4 || memcmp(plain, "id:", 3) != 0)
+    return false;
+  plain[len] = '\0';
+  int64_t v = 0;
+  for (long i = 3; i < len; i++) {
+    if (plain[i] < '0' || plain[i] > '9' || (i == 3 && plain[i] == '0'))
+      return false;
+    if (v > (INT64_MAX - 9) / 10)
+      return false;
+    v = v * 10 + (plain[i] - '0');
+  }
+  *last_id = v;
+  return v > 0;
+}

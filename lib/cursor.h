@@ -1,0 +1,22 @@
+/* Opaque list cursors. A cursor carries the last id of the page it ends; lists
+ * are ordered by id, so new rows never shift a page. Pure: no I/O. */
+#ifndef AC_CURSOR_H
+#define AC_CURSOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define AC_CURSOR_MAX 48
+
+/* Writes a NUL-terminated cursor for `last_id` into out (AC_CURSOR_MAX bytes). */
+void ac_cursor_encode(int64_t last_id, char out[AC_CURSOR_MAX]);
+/* False for anything ac_cursor_encode did not produce. */
+bool ac_cursor_decode(const char *cursor, int64_t *last_id);
+
+/* base64url without padding; out holds 4*ceil(n/3)+1 bytes. Returns length. */
+size_t ac_base64url_encode(const unsigned char *in, size_t n, char *out);
+/* Returns decoded length, or -1 on a character outside the alphabet. */
+long ac_base64url_decode(const char *in, size_t n, unsigned char *out, size_t out_size);
+
+#endif

@@ -1,0 +1,30 @@
+#include "routes.h"
+
+#include "api.h"
+#include "db_staff.h"
+#include "db_stores.h"
+#include "idempotency.h"
+
+/* Every route of the API; openapi/openapi.yaml describes each row. */
+const ac_route ac_routes[] = {
+    {"GET", "/healthz", ac_api_healthz, AC_ROUTE_PUBLIC},
+    {"GET", "/readyz", ac_api_readyz, AC_ROUTE_PUBLIC},
+    {"GET", "/openapi.yaml", ac_api_openapi, AC_ROUTE_PUBLIC},
+    {"POST", "/v1/auth/token", ac_api_token, AC_ROUTE_PUBLIC | AC_ROUTE_JSON_BODY},
+
+    {"GET", "/v1/stores", ac_api_stores_list, 0},
+    {"POST", "/v1/stores", ac_api_stores_create, AC_ROUTE_JSON_BODY | AC_ROUTE_IDEMPOTENT},
+    {"GET", "/v1/stores/{id}", ac_api_stores_get, 0},
+    {"PATCH", "/v1/stores/{id}", ac_api_stores_patch, AC_ROUTE_JSON_BODY},
+
+    {"GET", "/v1/staff", ac_api_staff_list, 0},
+    {"POST", "/v1/staff", ac_api_staff_create, AC_ROUTE_JSON_BODY | AC_ROUTE_IDEMPOTENT},
+    {"GET", "/v1/staff/{id}", ac_api_staff_get, 0},
+    {"PATCH", "/v1/staff/{id}", ac_api_staff_patch, AC_ROUTE_JSON_BODY},
+    {"POST", "/v1/staff/{id}/password", ac_api_staff_password, AC_ROUTE_JSON_BODY},
+    {0},
+};
+
+/* Every prepared statement, prepared on each connection at connect time. */
+const ac_sql *const *const ac_sql_registry[] = {ac_sql_stores, ac_sql_staff, ac_sql_idempotency,
+                                                NULL};
