@@ -540,6 +540,15 @@ static bool append_body(ac_req *req, const char *data, size_t size) {
   return true;
 }
 
+#define AC_MAX_HEADER_BYTES (16 * 1024)
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value) {
+  (void)kind;
+  *(size_t *)cls += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
+  return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_size, void **con_cls) {
@@ -554,6 +563,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     start_request(req, conn, url, method);
     atomic_fetch_add(&srv->in_flight, 1);
     *con_cls = req;
+    size_t header_bytes = 0;
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &header_bytes);
+    if (header_bytes > AC_MAX_HEADER_BYTES) {
+      ac_reply_problem(req, AC_ERR_HEADERS_TOO_LARGE, NULL, NULL,
+                       "request headers may be at most %d bytes in all", AC_MAX_HEADER_BYTES);
+      return send_response(srv, req);
+    }
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                  MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl && strtoull(cl, NULL, 10) > AC_MAX_BODY) {
@@ -629,7 +645,7 @@ ac_server *ac_server_start(const ac_config *cfg, const ac_route *routes) {
       cfg->connection_timeout, MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
       MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connections,
       MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-      (size_t)(32 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
+      (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
   freeaddrinfo(ai);
   if (!srv->daemon) {
     ac_log_error("http", "cannot listen on %s:%u (in use, or not permitted)", cfg->listen_host,

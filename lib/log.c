@@ -19,7 +19,7 @@ static void utc_now(char out[32]) {
 /* Builds the line with jansson so every string is escaped; one fputs per
  * line keeps lines whole across threads (stdio locks the stream). */
 static void emit(FILE *stream, json_t *obj) {
-  char *line = json_dumps(obj, JSON_COMPACT);
+  char *line = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(6));
   json_decref(obj);
   if (!line)
     return;
