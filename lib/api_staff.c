@@ -216,7 +216,7 @@ static ac_db_status patch_tx(ac_tx *tx, void *p) {
   ac_db_status s = ac_staff_lock(tx, c->id, &cur, &version);
   if (s != AC_DB_OK)
     return s;
-  if (version != c->if_match) {
+  if (c->if_match != 0 && version != c->if_match) {
     ac_reply_problem(c->req, AC_ERR_VERSION_CONFLICT, "If-Match", NULL,
                      "the staff member is at version %d; read again and reapply", version);
     return AC_DB_ABORT;

@@ -157,7 +157,7 @@ static ac_db_status patch_tx(ac_tx *tx, void *p) {
   ac_db_status s = ac_store_lock_version(tx, c->id, &current);
   if (s != AC_DB_OK)
     return s;
-  if (current != c->if_match) {
+  if (c->if_match != 0 && current != c->if_match) {
     ac_reply_problem(c->req, AC_ERR_VERSION_CONFLICT, "If-Match", NULL,
                      "the store is at version %d; read it again and reapply your change",
                      current);

@@ -74,9 +74,10 @@ bool ac_cursor_decode(const char *cursor, int64_t *last_id) {
   for (long i = 3; i < len; i++) {
     if (plain[i] < '0' || plain[i] > '9' || (i == 3 && plain[i] == '0'))
       return false;
-    if (v > (INT64_MAX - 9) / 10)
+    int digit = plain[i] - '0';
+    if (v > (INT64_MAX - digit) / 10)
       return false;
-    v = v * 10 + (plain[i] - '0');
+    v = v * 10 + digit;
   }
   *last_id = v;
   return v > 0;

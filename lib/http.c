@@ -83,6 +83,10 @@ bool ac_req_if_match(ac_req *req, bool required, int *version) {
     }
     return true;
   }
+  if (strcmp(v, "*") == 0) { /* RFC 9110: any current version */
+    *version = 0;
+    return true;
+  }
   size_t n = strlen(v);
   if (n >= 2 && v[0] == '"' && v[n - 1] == '"')
     v++, n -= 2;
@@ -373,7 +377,8 @@ static void dispatch(ac_server *srv, ac_req *req) {
     return;
   }
   const ac_route *route = NULL;
-  ac_match m = ac_route_match(srv->routes, req->method, req->path, &route, req->params,
+  const char *as_method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
+  ac_match m = ac_route_match(srv->routes, as_method, req->path, &route, req->params,
                               &req->nparams, req->allow, sizeof req->allow);
   if (m == AC_MATCH_NO_PATH) {
     ac_reply_problem(req, AC_ERR_NOT_FOUND, NULL, NULL, "no such path: see GET /openapi.yaml");

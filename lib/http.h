@@ -59,8 +59,8 @@ const char *ac_req_header(ac_req *req, const char *name);
 const char *ac_req_query(ac_req *req, const char *name);
 /* Parses the JSON body against spec; answers 400 naming the field on failure. */
 bool ac_req_parse_body(ac_req *req, const ac_field *spec, void *out, uint64_t *present);
-/* If-Match: *version = the version it names, or -1 when absent. Answers 428
- * when required and absent, 412 when unparsable. */
+/* If-Match: *version = the version it names, 0 for "*" (any), or -1 when
+ * absent. Answers 428 when required and absent, 412 when unparsable. */
 bool ac_req_if_match(ac_req *req, bool required, int *version);
 /* limit (1..200, default 50) and cursor; answers 400 on bad values. */
 bool ac_req_page(ac_req *req, int *limit, int64_t *after_id);

@@ -6,7 +6,7 @@
 #include <string.h>
 
 typedef struct slot {
-  char key[72];
+  char key[260]; /* a login of 64 characters is at most 256 bytes of UTF-8 */
   time_t first_failure;
   long failures;
 } slot;
@@ -47,7 +47,7 @@ void ac_throttle_free(ac_throttle *t) {
 /* The slot holding key (live), or NULL. Lock held. */
 static slot *find(ac_throttle *t, const char *key, time_t now) {
   slot *s = &t->slots[fnv1a(key) % t->n];
-  if (s->failures == 0 || strncmp(s->key, key, sizeof s->key) != 0)
+  if (s->failures == 0 || strncmp(s->key, key, sizeof s->key - 1) != 0)
     return NULL;
   if (now - s->first_failure >= t->window) {
     s->failures = 0;
@@ -81,7 +81,7 @@ void ac_throttle_failure(ac_throttle *t, const char *key, time_t now) {
 void ac_throttle_success(ac_throttle *t, const char *key) {
   pthread_mutex_lock(&t->lock);
   slot *s = &t->slots[fnv1a(key) % t->n];
-  if (strncmp(s->key, key, sizeof s->key) == 0)
+  if (strncmp(s->key, key, sizeof s->key - 1) == 0)
     s->failures = 0;
   pthread_mutex_unlock(&t->lock);
 }

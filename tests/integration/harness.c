@@ -31,19 +31,24 @@
  * option wins) and keeps the original value in IT_SERVER_ASAN_OPTIONS, which
  * every `aftercare` child gets back as its ASAN_OPTIONS. */
 const char *__asan_default_options(void);
-const char *__asan_default_options(void) { return "detect_leaks=0"; }
+const char *__asan_default_options(void) {
+  return "detect_leaks=0";
+}
 
 __attribute__((constructor)) static void asan_reexec(void) {
   const char *ao = getenv("ASAN_OPTIONS");
-  if (!ao || getenv("IT_SERVER_ASAN_OPTIONS") || !strstr(ao, "detect_leaks")) return;
+  if (!ao || getenv("IT_SERVER_ASAN_OPTIONS") || !strstr(ao, "detect_leaks"))
+    return;
   setenv("IT_SERVER_ASAN_OPTIONS", ao, 1);
   char *mine = NULL;
-  if (asprintf(&mine, "%s:detect_leaks=0", ao) < 0) return;
+  if (asprintf(&mine, "%s:detect_leaks=0", ao) < 0)
+    return;
   setenv("ASAN_OPTIONS", mine, 1);
   free(mine);
   char self[4096];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return;
+  if (n <= 0)
+    return;
   self[n] = 0;
   char *argv[] = {self, NULL};
   execv(self, argv);
@@ -53,7 +58,8 @@ __attribute__((constructor)) static void asan_reexec(void) {
 /* In an `aftercare` child before exec: the caller's ASAN_OPTIONS. */
 static void restore_asan_env(void) {
   const char *orig = getenv("IT_SERVER_ASAN_OPTIONS");
-  if (orig) setenv("ASAN_OPTIONS", orig, 1);
+  if (orig)
+    setenv("ASAN_OPTIONS", orig, 1);
 }
 
 it_server it_srv;
@@ -88,9 +94,11 @@ char *it_fmt(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   char *s = NULL;
-  if (vasprintf(&s, fmt, ap) < 0) s = NULL;
+  if (vasprintf(&s, fmt, ap) < 0)
+    s = NULL;
   va_end(ap);
-  if (!s) abort();
+  if (!s)
+    abort();
   return s;
 }
 
@@ -100,9 +108,17 @@ char *it_uniq(const char *prefix) {
   return it_fmt("%s%u%02u", prefix, (unsigned)(getpid() % 100000), counter % 100);
 }
 
+static void *xrealloc(void *p, size_t n) {
+  void *q = realloc(p, n);
+  if (!q)
+    abort();
+  return q;
+}
+
 char *it_read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
+  if (!f)
+    return NULL;
   size_t cap = 4096, n = 0;
   char *buf = malloc(cap + 1);
   size_t got;
@@ -110,12 +126,13 @@ char *it_read_file(const char *path, size_t *len) {
     n += got;
     if (n == cap) {
       cap *= 2;
-      buf = realloc(buf, cap + 1);
+      buf = xrealloc(buf, cap + 1);
     }
   }
   fclose(f);
   buf[n] = 0;
-  if (len) *len = n;
+  if (len)
+    *len = n;
   return buf;
 }
 
@@ -131,12 +148,14 @@ static void resp_reset_headers(it_resp *r) {
 }
 
 void it_resp_free(it_resp *r) {
-  if (!r) return;
+  if (!r)
+    return;
   resp_reset_headers(r);
   free(r->body);
   r->body = NULL;
   r->body_len = 0;
-  if (r->json) json_decref(r->json);
+  if (r->json)
+    json_decref(r->json);
   r->json = NULL;
   r->status = 0;
 }
@@ -149,12 +168,15 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp) {
     return n;
   }
   const char *colon = memchr(data, ':', n);
-  if (!colon || r->nheaders >= IT_MAX_HEADERS) return n;
+  if (!colon || r->nheaders >= IT_MAX_HEADERS)
+    return n;
   size_t nl = (size_t)(colon - data);
   const char *v = colon + 1;
   const char *end = data + n;
-  while (v < end && (*v == ' ' || *v == '\t')) v++;
-  while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ')) end--;
+  while (v < end && (*v == ' ' || *v == '\t'))
+    v++;
+  while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+    end--;
   r->hname[r->nheaders] = strndup(data, nl);
   r->hvalue[r->nheaders] = strndup(v, (size_t)(end - v));
   r->nheaders++;
@@ -164,7 +186,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp) {
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp) {
   it_resp *r = userp;
   size_t n = size * nmemb;
-  r->body = realloc(r->body, r->body_len + n + 1);
+  r->body = xrealloc(r->body, r->body_len + n + 1);
   memcpy(r->body + r->body_len, data, n);
   r->body_len += n;
   r->body[r->body_len] = 0;
@@ -174,7 +196,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp) {
 const char *it_header(const it_resp *r, const char *name) {
   const char *v = NULL;
   for (size_t i = 0; i < r->nheaders; i++)
-    if (strcasecmp(r->hname[i], name) == 0) v = r->hvalue[i];
+    if (strcasecmp(r->hname[i], name) == 0)
+      v = r->hvalue[i];
   return v;
 }
 
@@ -193,7 +216,8 @@ const char *it_desc(const it_resp *r) {
 static int has_header(const char *const *headers, const char *name) {
   size_t n = strlen(name);
   for (; headers && *headers; headers++)
-    if (strncasecmp(*headers, name, n) == 0 && (*headers)[n] == ':') return 1;
+    if (strncasecmp(*headers, name, n) == 0 && (*headers)[n] == ':')
+      return 1;
   return 0;
 }
 
@@ -202,7 +226,8 @@ long it_req_raw(const char *base, const char *method, const char *path, const ch
                 it_resp *out) {
   memset(out, 0, sizeof *out);
   CURL *c = curl_easy_init();
-  if (!c) abort();
+  if (!c)
+    abort();
   char *url = it_fmt("%s%s", base, path);
   struct curl_slist *hl = NULL;
   char *auth = NULL;
@@ -210,10 +235,12 @@ long it_req_raw(const char *base, const char *method, const char *path, const ch
     auth = it_fmt("Authorization: Bearer %s", token);
     hl = curl_slist_append(hl, auth);
   }
-  for (const char *const *h = headers; h && *h; h++) hl = curl_slist_append(hl, *h);
+  for (const char *const *h = headers; h && *h; h++)
+    hl = curl_slist_append(hl, *h);
   if (body && !has_header(headers, "Content-Type"))
     hl = curl_slist_append(hl, "Content-Type: application/json");
-  if (!has_header(headers, "Expect")) hl = curl_slist_append(hl, "Expect:");
+  if (!has_header(headers, "Expect"))
+    hl = curl_slist_append(hl, "Expect:");
   char errbuf[CURL_ERROR_SIZE] = "";
   curl_easy_setopt(c, CURLOPT_URL, url);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -259,7 +286,8 @@ long it_req_raw(const char *base, const char *method, const char *path, const ch
 
 long it_req_base(const char *base, const char *method, const char *path, const char *token,
                  const char *const *headers, const char *body, size_t body_len, it_resp *out) {
-  if (body && body_len == 0) body_len = strlen(body);
+  if (body && body_len == 0)
+    body_len = strlen(body);
   return it_req_raw(base, method, path, token, headers, body, body_len, 60, out);
 }
 
@@ -268,18 +296,19 @@ long it_req(int target, const char *method, const char *path, const char *token,
   int proxied = target == IT_PROXY && !g_without_proxy;
   const char *base = proxied ? it_proxy_base : it_srv.base;
   it_req_raw(base, method, path, token, headers, body, body ? strlen(body) : 0, 60, out);
-  ck_assert_msg(out->status != 0, "%s %s (%s): %s", method, path,
-                proxied ? "via Prism" : "direct", out->err);
+  ck_assert_msg(out->status != 0, "%s %s (%s): %s", method, path, proxied ? "via Prism" : "direct",
+                out->err);
   if (proxied) {
     /* Prism answers violations itself: problem type https://stoplight.io/prism/errors#...
      * (request: 4xx, response with --errors: 500 VIOLATIONS), and reports
      * non-fatal ones in the sl-violations header. Either is a contract failure. */
     const char *viol = it_header(out, "sl-violations");
-    json_t *type = out->json && json_is_object(out->json) ? json_object_get(out->json, "type") : NULL;
-    int prism_problem = json_is_string(type) && strstr(json_string_value(type), "stoplight.io/prism");
-    ck_assert_msg(!viol && !prism_problem,
-                  "OpenAPI violation reported by Prism for %s %s: %s%s%s", method, path,
-                  viol ? "sl-violations: " : "", viol ? viol : "", it_desc(out));
+    json_t *type =
+        out->json && json_is_object(out->json) ? json_object_get(out->json, "type") : NULL;
+    int prism_problem =
+        json_is_string(type) && strstr(json_string_value(type), "stoplight.io/prism");
+    ck_assert_msg(!viol && !prism_problem, "OpenAPI violation reported by Prism for %s %s: %s%s%s",
+                  method, path, viol ? "sl-violations: " : "", viol ? viol : "", it_desc(out));
   }
   return out->status;
 }
@@ -287,7 +316,8 @@ long it_req(int target, const char *method, const char *path, const char *token,
 long it_req_json(int target, const char *method, const char *path, const char *token,
                  const char *const *headers, json_t *body, it_resp *out) {
   char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-  if (body) json_decref(body);
+  if (body)
+    json_decref(body);
   long st = it_req(target, method, path, token, headers, text, out);
   free(text);
   return st;
@@ -301,8 +331,8 @@ void it_assert_status_(const char *file, int line, const it_resp *r, long status
                 it_desc(r));
 }
 
-void it_assert_problem_(const char *file, int line, const it_resp *r, long status,
-                        const char *code, const char *field) {
+void it_assert_problem_(const char *file, int line, const it_resp *r, long status, const char *code,
+                        const char *field) {
   ck_assert_msg(r->status == status, "%s:%d: expected HTTP %ld (%s), got %s", file, line, status,
                 code ? code : "", it_desc(r));
   const char *ct = it_header(r, "Content-Type");
@@ -317,8 +347,8 @@ void it_assert_problem_(const char *file, int line, const it_resp *r, long statu
   static const char *const strings[] = {"type", "title", "detail", "code", "request_id"};
   for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
     ck_assert_msg(json_is_string(json_object_get(j, strings[i])),
-                  "%s:%d: problem member '%s' missing or not a string: %s", file, line,
-                  strings[i], it_desc(r));
+                  "%s:%d: problem member '%s' missing or not a string: %s", file, line, strings[i],
+                  it_desc(r));
   const char *got_code = json_string_value(json_object_get(j, "code"));
   if (code) {
     ck_assert_msg(strcmp(got_code, code) == 0, "%s:%d: expected code %s, got %s", file, line, code,
@@ -403,7 +433,8 @@ char *it_login(const char *login, const char *password) {
 
 const char *it_token(const char *login) {
   for (int i = 0; i < CACHE_MAX && g_tokens[i].key; i++)
-    if (strcmp(g_tokens[i].key, login) == 0) return g_tokens[i].token;
+    if (strcmp(g_tokens[i].key, login) == 0)
+      return g_tokens[i].token;
   char *tok = it_login(login, IT_DEMO_PASSWORD);
   for (int i = 0; i < CACHE_MAX; i++)
     if (!g_tokens[i].key) {
@@ -414,11 +445,14 @@ const char *it_token(const char *login) {
   return tok; /* cache full: leaks one token per call, harmless in a test */
 }
 
-const char *it_hq(void) { return it_token("hq.admin"); }
+const char *it_hq(void) {
+  return it_token("hq.admin");
+}
 
 static long long cached_id(const char *key) {
   for (size_t i = 0; i < sizeof g_ids / sizeof *g_ids && g_ids[i].key; i++)
-    if (strcmp(g_ids[i].key, key) == 0) return g_ids[i].id;
+    if (strcmp(g_ids[i].key, key) == 0)
+      return g_ids[i].id;
   return -1;
 }
 
@@ -462,7 +496,8 @@ static long long find_in_list(const char *collection, const char *member, const 
     free(cursor);
     cursor = json_is_string(next) ? strdup(json_string_value(next)) : NULL;
     it_resp_free(&r);
-    if (!cursor) break;
+    if (!cursor)
+      break;
   }
   free(cursor);
   return found;
@@ -528,12 +563,18 @@ static unsigned char *b64url_decode(const char *s, size_t n, size_t *outlen) {
   size_t o = 0;
   for (size_t i = 0; i < n; i++) {
     int c = s[i], d;
-    if (c >= 'A' && c <= 'Z') d = c - 'A';
-    else if (c >= 'a' && c <= 'z') d = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') d = c - '0' + 52;
-    else if (c == '-' || c == '+') d = 62;
-    else if (c == '_' || c == '/') d = 63;
-    else if (c == '=') break;
+    if (c >= 'A' && c <= 'Z')
+      d = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      d = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      d = c - '0' + 52;
+    else if (c == '-' || c == '+')
+      d = 62;
+    else if (c == '_' || c == '/')
+      d = 63;
+    else if (c == '=')
+      break;
     else {
       free(out);
       return NULL;
@@ -553,14 +594,16 @@ json_t *it_jwt_part(const char *token, int part) {
   const char *start = token;
   for (int i = 0; i < part; i++) {
     start = strchr(start, '.');
-    if (!start) return NULL;
+    if (!start)
+      return NULL;
     start++;
   }
   const char *end = strchr(start, '.');
   size_t n = end ? (size_t)(end - start) : strlen(start);
   size_t len;
   unsigned char *raw = b64url_decode(start, n, &len);
-  if (!raw) return NULL;
+  if (!raw)
+    return NULL;
   json_t *j = json_loadb((const char *)raw, len, 0, NULL);
   free(raw);
   return j;
@@ -578,7 +621,8 @@ json_t *it_claims(long long sub, const char *role, const long long *stores, size
   free(jti);
   if (stores) {
     json_t *a = json_array();
-    for (size_t i = 0; i < nstores; i++) json_array_append_new(a, json_integer(stores[i]));
+    for (size_t i = 0; i < nstores; i++)
+      json_array_append_new(a, json_integer(stores[i]));
     json_object_set_new(c, "stores", a);
   }
   return c;
@@ -591,28 +635,35 @@ static unsigned char *sign(const char *alg, const void *key, size_t keylen, cons
     return calloc(1, 1);
   }
   const EVP_MD *md = NULL;
-  if (strcmp(alg, "HS256") == 0 || strcmp(alg, "RS256") == 0) md = EVP_sha256();
-  else if (strcmp(alg, "HS384") == 0) md = EVP_sha384();
-  else if (strcmp(alg, "HS512") == 0) md = EVP_sha512();
-  if (!md) abort();
+  if (strcmp(alg, "HS256") == 0 || strcmp(alg, "RS256") == 0)
+    md = EVP_sha256();
+  else if (strcmp(alg, "HS384") == 0)
+    md = EVP_sha384();
+  else if (strcmp(alg, "HS512") == 0)
+    md = EVP_sha512();
+  if (!md)
+    abort();
   if (alg[0] == 'H') {
     unsigned char *out = malloc(EVP_MAX_MD_SIZE);
     unsigned int n = 0;
-    if (!HMAC(md, key, (int)keylen, (const unsigned char *)input, strlen(input), out, &n)) abort();
+    if (!HMAC(md, key, (int)keylen, (const unsigned char *)input, strlen(input), out, &n))
+      abort();
     *siglen = n;
     return out;
   }
   BIO *bio = BIO_new_mem_buf(key, (int)keylen);
   EVP_PKEY *pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
   BIO_free(bio);
-  if (!pk) abort();
+  if (!pk)
+    abort();
   EVP_MD_CTX *ctx = EVP_MD_CTX_new();
   size_t n = 0;
   if (EVP_DigestSignInit(ctx, NULL, md, NULL, pk) != 1 ||
       EVP_DigestSign(ctx, NULL, &n, (const unsigned char *)input, strlen(input)) != 1)
     abort();
   unsigned char *out = malloc(n);
-  if (EVP_DigestSign(ctx, out, &n, (const unsigned char *)input, strlen(input)) != 1) abort();
+  if (EVP_DigestSign(ctx, out, &n, (const unsigned char *)input, strlen(input)) != 1)
+    abort();
   EVP_MD_CTX_free(ctx);
   EVP_PKEY_free(pk);
   *siglen = n;
@@ -673,17 +724,21 @@ static void apply_env(const char *const *env) {
 }
 
 static int decode_status(int st) {
-  if (WIFEXITED(st)) return WEXITSTATUS(st);
-  if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
+  if (WIFEXITED(st))
+    return WEXITSTATUS(st);
+  if (WIFSIGNALED(st))
+    return 128 + WTERMSIG(st);
   return -1;
 }
 
 int it_run(char **out, const char *const *extra_env, const char *const *args) {
   int fds[2];
-  if (pipe(fds) != 0) abort();
+  if (pipe(fds) != 0)
+    abort();
   fflush(NULL);
   pid_t pid = fork();
-  if (pid < 0) abort();
+  if (pid < 0)
+    abort();
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     dup2(fds[1], 1);
@@ -694,7 +749,8 @@ int it_run(char **out, const char *const *extra_env, const char *const *args) {
     const char *argv[32];
     size_t n = 0;
     argv[n++] = "aftercare";
-    for (; args && *args && n < 31; args++) argv[n++] = *args;
+    for (; args && *args && n < 31; args++)
+      argv[n++] = *args;
     argv[n] = NULL;
     execv(g_bin, (char *const *)argv);
     _exit(127);
@@ -704,42 +760,51 @@ int it_run(char **out, const char *const *extra_env, const char *const *args) {
   char *buf = malloc(cap);
   ssize_t got;
   while ((got = read(fds[0], buf + len, cap - len - 1)) > 0 || (got < 0 && errno == EINTR)) {
-    if (got < 0) continue;
+    if (got < 0)
+      continue;
     len += (size_t)got;
-    if (cap - len < 2) buf = realloc(buf, cap *= 2);
+    if (cap - len < 2)
+      buf = xrealloc(buf, cap *= 2);
   }
   buf[len] = 0;
   close(fds[0]);
   int st;
   while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
   }
-  if (out) *out = buf;
-  else free(buf);
+  if (out)
+    *out = buf;
+  else
+    free(buf);
   return decode_status(st);
 }
 
 int it_shell(const char *cmd, char **out) {
   fflush(NULL);
   FILE *p = popen(cmd, "r");
-  if (!p) return -1;
+  if (!p)
+    return -1;
   size_t cap = 1024, len = 0;
   char *buf = malloc(cap);
   size_t got;
   while ((got = fread(buf + len, 1, cap - len - 1, p)) > 0) {
     len += got;
-    if (cap - len < 2) buf = realloc(buf, cap *= 2);
+    if (cap - len < 2)
+      buf = xrealloc(buf, cap *= 2);
   }
   buf[len] = 0;
   int st = pclose(p);
-  if (out) *out = buf;
-  else free(buf);
+  if (out)
+    *out = buf;
+  else
+    free(buf);
   return decode_status(st);
 }
 
 static void print_tail(const char *path, size_t max) {
   size_t len;
   char *text = it_read_file(path, &len);
-  if (!text) return;
+  if (!text)
+    return;
   const char *start = len > max ? text + len - max : text;
   fprintf(stderr, "---- tail of %s ----\n%s\n---- end ----\n", path, start);
   free(text);
@@ -750,17 +815,20 @@ int it_server_start(it_server *s, const char *name, const char *const *extra_env
   s->port = it_free_port();
   snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
   char cwd[256];
-  if (!getcwd(cwd, sizeof cwd)) strcpy(cwd, ".");
+  if (!getcwd(cwd, sizeof cwd))
+    strcpy(cwd, ".");
   snprintf(s->log_path, sizeof s->log_path, "%s/%s.server.log", cwd, name);
   snprintf(s->err_path, sizeof s->err_path, "%s/%s.server.stderr", cwd, name);
   fflush(NULL);
   pid_t pid = fork();
-  if (pid < 0) abort();
+  if (pid < 0)
+    abort();
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     int o = open(s->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int e = open(s->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (o < 0 || e < 0) _exit(126);
+    if (o < 0 || e < 0)
+      _exit(126);
     dup2(o, 1);
     dup2(e, 2);
     close(o);
@@ -786,7 +854,8 @@ int it_server_start(it_server *s, const char *name, const char *const *extra_env
     it_resp r;
     long code = it_req_raw(s->base, "GET", "/healthz", NULL, NULL, NULL, 0, 5, &r);
     it_resp_free(&r);
-    if (code == 200) return 0;
+    if (code == 200)
+      return 0;
     it_sleep(0.1);
   }
   fprintf(stderr, "harness: server %s did not answer /healthz within 60 s\n", name);
@@ -795,7 +864,8 @@ int it_server_start(it_server *s, const char *name, const char *const *extra_env
 }
 
 int it_server_stop(it_server *s) {
-  if (s->pid <= 0) return -1;
+  if (s->pid <= 0)
+    return -1;
   kill(s->pid, SIGTERM);
   double deadline = it_now() + 30;
   int st;
@@ -829,7 +899,8 @@ long long it_db_count(const char *sql, ...) {
   va_list ap;
   va_start(ap, sql);
   const char *p;
-  while (n < 16 && (p = va_arg(ap, const char *)) != NULL) params[n++] = p;
+  while (n < 16 && (p = va_arg(ap, const char *)) != NULL)
+    params[n++] = p;
   va_end(ap);
   PGconn *c = PQconnectdb(it_db_url);
   ck_assert_msg(PQstatus(c) == CONNECTION_OK, "db connect: %s", PQerrorMessage(c));
@@ -848,7 +919,8 @@ static void make_db_url(const char *admin, const char *name, char *out, size_t o
     const char *hoststart = strstr(admin, "://") + 3;
     const char *q = strchr(hoststart, '?');
     const char *slash = strchr(hoststart, '/');
-    if (slash && q && slash > q) slash = NULL;
+    if (slash && q && slash > q)
+      slash = NULL;
     size_t hostlen = slash ? (size_t)(slash - admin) : q ? (size_t)(q - admin) : strlen(admin);
     snprintf(out, outlen, "%.*s/%s%s", (int)hostlen, admin, name, q ? q : "");
   } else {
@@ -859,7 +931,8 @@ static void make_db_url(const char *admin, const char *name, char *out, size_t o
 static int admin_exec(PGconn *c, const char *sql) {
   PGresult *r = PQexec(c, sql);
   int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-  if (!ok) fprintf(stderr, "harness: %s: %s", sql, PQerrorMessage(c));
+  if (!ok)
+    fprintf(stderr, "harness: %s: %s", sql, PQerrorMessage(c));
   PQclear(r);
   return ok;
 }
@@ -896,24 +969,27 @@ static int start_prism(const char *name) {
   char *spec = it_fmt("%s/openapi/openapi.yaml", g_src);
   if (access(prism, X_OK) != 0) {
     fprintf(stderr,
-            "harness: %s not found: run `npm ci` in %s (the integration tests need Prism)\n",
-            prism, g_src);
+            "harness: %s not found: run `npm ci` in %s (the integration tests need Prism)\n", prism,
+            g_src);
     free(prism);
     free(spec);
     return -1;
   }
   char cwd[256], log[512], portstr[16];
-  if (!getcwd(cwd, sizeof cwd)) strcpy(cwd, ".");
+  if (!getcwd(cwd, sizeof cwd))
+    strcpy(cwd, ".");
   snprintf(log, sizeof log, "%s/%s.prism.log", cwd, name);
   snprintf(portstr, sizeof portstr, "%d", port);
   fflush(NULL);
   pid_t pid = fork();
-  if (pid < 0) abort();
+  if (pid < 0)
+    abort();
   if (pid == 0) {
     setpgid(0, 0); /* own group: node may start helpers; we stop the group */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     int o = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (o < 0) _exit(126);
+    if (o < 0)
+      _exit(126);
     dup2(o, 1);
     dup2(o, 2);
     close(o);
@@ -937,7 +1013,8 @@ static int start_prism(const char *name) {
     it_resp r;
     long code = it_req_raw(it_proxy_base, "GET", "/healthz", NULL, NULL, NULL, 0, 5, &r);
     it_resp_free(&r);
-    if (code > 0) return 0;
+    if (code > 0)
+      return 0;
     it_sleep(0.25);
   }
   fprintf(stderr, "harness: prism did not answer within 120 s\n");
@@ -946,7 +1023,8 @@ static int start_prism(const char *name) {
 }
 
 static void stop_prism(void) {
-  if (g_prism_pid <= 0) return;
+  if (g_prism_pid <= 0)
+    return;
   kill(-g_prism_pid, SIGTERM);
   double deadline = it_now() + 10;
   int st;
@@ -971,7 +1049,8 @@ static void clean_environment(void) {
   for (int again = 1; again;) {
     again = 0;
     for (char **e = environ; *e; e++) {
-      if (strncmp(*e, "AFTERCARE_", 10) != 0) continue;
+      if (strncmp(*e, "AFTERCARE_", 10) != 0)
+        continue;
       if (strncmp(*e, "AFTERCARE_BIN=", 14) == 0 || strncmp(*e, "AFTERCARE_SOURCE_DIR=", 21) == 0 ||
           strncmp(*e, "AFTERCARE_TEST_", 15) == 0)
         continue;
@@ -998,10 +1077,9 @@ static int setup(const it_config *cfg) {
     return -1;
   }
   if (!admin || !*admin) {
-    fprintf(stderr,
-            "harness: AFTERCARE_TEST_ADMIN_URL is not set: it must be a superuser URL of a "
-            "running PostgreSQL 15, e.g. postgresql://postgres@127.0.0.1:5432/postgres "
-            "(scripts/test sets it)\n");
+    fprintf(stderr, "harness: AFTERCARE_TEST_ADMIN_URL is not set: it must be a superuser URL of a "
+                    "running PostgreSQL 15, e.g. postgresql://postgres@127.0.0.1:5432/postgres "
+                    "(scripts/test sets it)\n");
     return -1;
   }
   clean_environment();
@@ -1010,13 +1088,13 @@ static int setup(const it_config *cfg) {
     perror("harness: mkdtemp");
     return -1;
   }
-  if (!create_database(admin, cfg->name)) return -1;
+  if (!create_database(admin, cfg->name))
+    return -1;
   make_db_url(admin, cfg->name, it_db_url, sizeof it_db_url);
   setenv("AFTERCARE_DATABASE_URL", it_db_url, 1);
   setenv("AFTERCARE_JWT_SECRET", IT_JWT_SECRET, 1);
   setenv("AFTERCARE_AUTH_CACHE_SECONDS", "1", 1);
   setenv("AFTERCARE_THREADS", "4", 1);
-  setenv("AFTERCARE_CONNECTION_TIMEOUT", "10", 1);
 
   /* migrate twice: the second run must be a no-op that still succeeds */
   for (int i = 0; i < 2; i++) {
@@ -1033,9 +1111,11 @@ static int setup(const it_config *cfg) {
     fprintf(stderr, "harness: `aftercare seed --demo` exited %d\n", rc);
     return -1;
   }
-  if (it_server_start(&it_srv, cfg->name, cfg->server_env) != 0) return -1;
+  if (it_server_start(&it_srv, cfg->name, cfg->server_env) != 0)
+    return -1;
   g_without_proxy = cfg->without_proxy;
-  if (!cfg->without_proxy && start_prism(cfg->name) != 0) return -1;
+  if (!cfg->without_proxy && start_prism(cfg->name) != 0)
+    return -1;
   /* warm the hq token in the parent so every forked test inherits it */
   it_resp r;
   char *tok = login_raw(it_srv.base, "hq.admin", IT_DEMO_PASSWORD, &r);
@@ -1060,7 +1140,7 @@ int it_main(const it_config *cfg, Suite *s) {
     srunner_free(srunner_create(s));
   } else {
     SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
+    srunner_run_all(sr, CK_ENV); /* CK_VERBOSITY=verbose lists every test */
     failed = srunner_ntests_failed(sr) != 0;
     srunner_free(sr);
   }
@@ -1075,7 +1155,8 @@ int it_main(const it_config *cfg, Suite *s) {
   }
   if (it_tmpdir[0]) {
     char *cmd = it_fmt("rm -rf '%s'", it_tmpdir);
-    if (system(cmd) != 0) fprintf(stderr, "harness: could not remove %s\n", it_tmpdir);
+    if (system(cmd) != 0)
+      fprintf(stderr, "harness: could not remove %s\n", it_tmpdir);
     free(cmd);
   }
   curl_global_cleanup();

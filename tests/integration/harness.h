@@ -36,13 +36,13 @@ enum { IT_PROXY = 0, IT_DIRECT = 1 };
 #define IT_MAX_HEADERS 64
 
 typedef struct it_resp {
-  long status;  /* HTTP status of the final response; 0 when the transfer failed */
+  long status; /* HTTP status of the final response; 0 when the transfer failed */
   size_t nheaders;
   char *hname[IT_MAX_HEADERS];  /* header names as received */
   char *hvalue[IT_MAX_HEADERS]; /* values, trimmed */
   char *body;                   /* NUL-terminated (body_len bytes before the NUL) */
   size_t body_len;
-  json_t *json; /* parsed body (duplicate keys rejected) or NULL */
+  json_t *json;  /* parsed body (duplicate keys rejected) or NULL */
   char err[512]; /* curl's message when status == 0 */
 } it_resp;
 
@@ -108,9 +108,9 @@ void it_assert_status_(const char *file, int line, const it_resp *r, long status
 /* status, application/problem+json, type/title/status/detail/code/request_id
  * (request_id equal to the X-Request-Id answered), and when field is not NULL
  * an errors[] entry naming it ("business_hours*": a field starting so). */
-void it_assert_problem_(const char *file, int line, const it_resp *r, long status,
-                        const char *code, const char *field);
-#define it_assert_problem(r, st, code, field) \
+void it_assert_problem_(const char *file, int line, const it_resp *r, long status, const char *code,
+                        const char *field);
+#define it_assert_problem(r, st, code, field)                                                      \
   it_assert_problem_(__FILE__, __LINE__, (r), (st), (code), (field))
 
 /* Member of the response JSON (borrowed) with its type checked. */
@@ -120,9 +120,9 @@ long long it_jint(const it_resp *r, const char *key);
 /* ---- auth and lookups ----------------------------------------------------- */
 
 char *it_login(const char *login, const char *password); /* asserts 200 */
-const char *it_token(const char *login); /* demo password; cached; borrowed */
-const char *it_hq(void);                 /* hq.admin's token; borrowed */
-long long it_store_id(const char *code); /* asserts found */
+const char *it_token(const char *login);                 /* demo password; cached; borrowed */
+const char *it_hq(void);                                 /* hq.admin's token; borrowed */
+long long it_store_id(const char *code);                 /* asserts found */
 long long it_staff_id(const char *login);
 
 /* ---- JWT forging ----------------------------------------------------------- */
@@ -156,8 +156,9 @@ int it_shell(const char *cmd, char **out); /* /bin/sh -c; returns exit code */
 
 /* ---- database -------------------------------------------------------------- */
 
-/* First column of the first row of sql run with NULL-terminated string
- * parameters, as an integer (asserts success). */
+/* First column of the first row of sql run with string parameters ended by
+ * IT_END, as an integer (asserts success). */
+#define IT_END ((const char *)NULL)
 long long it_db_count(const char *sql, ...);
 
 /* ---- misc ------------------------------------------------------------------ */

@@ -17,10 +17,14 @@ static const struct {
   const char *role;
   int nstores;
 } demo[] = {
-    {"hq.admin", "hq", 0},          {"sh001.manager", "manager", 1},
-    {"sh001.supervisor", "supervisor", 1}, {"sh001.rep", "rep", 1},
-    {"sh002.manager", "manager", 1}, {"sh002.rep", "rep", 1},
-    {"bj001.manager", "manager", 1}, {"bj001.rep", "rep", 1},
+    {"hq.admin", "hq", 0},
+    {"sh001.manager", "manager", 1},
+    {"sh001.supervisor", "supervisor", 1},
+    {"sh001.rep", "rep", 1},
+    {"sh002.manager", "manager", 1},
+    {"sh002.rep", "rep", 1},
+    {"bj001.manager", "manager", 1},
+    {"bj001.rep", "rep", 1},
     {"east.supervisor", "supervisor", 2},
 };
 
@@ -50,7 +54,9 @@ static void expect_accepted(const char *what, const char *token) {
   it_resp_free(&r);
 }
 
-static json_t *hq_claims(void) { return it_claims(it_staff_id("hq.admin"), "hq", NULL, 0, 600); }
+static json_t *hq_claims(void) {
+  return it_claims(it_staff_id("hq.admin"), "hq", NULL, 0, 600);
+}
 
 static char *hs(json_t *claims) {
   char *t = it_jwt("HS256", IT_JWT_SECRET, strlen(IT_JWT_SECRET), claims);
@@ -93,9 +99,8 @@ START_TEST(test_login_every_role) {
                     "%s: stores claim %s", demo[i].login, json_dumps(p, JSON_COMPACT));
     /* sub is the staff id: the token reads its own staff record */
     json_t *sub = json_object_get(p, "sub");
-    char *path = json_is_string(sub)
-                     ? it_fmt("/v1/staff/%s", json_string_value(sub))
-                     : it_fmt("/v1/staff/%lld", (long long)json_integer_value(sub));
+    char *path = json_is_string(sub) ? it_fmt("/v1/staff/%s", json_string_value(sub))
+                                     : it_fmt("/v1/staff/%lld", (long long)json_integer_value(sub));
     it_resp me;
     it_req(IT_PROXY, "GET", path, tok, NULL, NULL, &me);
     it_assert_status(&me, 200);
@@ -125,6 +130,12 @@ START_TEST(test_login_failures) {
   }
   /* one failure does not lock the right password out */
   free(it_login("sh002.rep", IT_DEMO_PASSWORD));
+  /* unknown field: named */
+  it_resp u;
+  it_req(IT_DIRECT, "POST", "/v1/auth/token", NULL, NULL,
+         "{\"login\":\"sh002.rep\",\"password\":\"" IT_DEMO_PASSWORD "\",\"remember\":true}", &u);
+  it_assert_problem(&u, 400, "validation_failed", "remember");
+  it_resp_free(&u);
   /* missing password: a validation error naming it */
   it_resp r;
   it_req(IT_DIRECT, "POST", "/v1/auth/token", NULL, NULL, "{\"login\":\"sh002.rep\"}", &r);
@@ -206,6 +217,30 @@ START_TEST(test_forged_control) {
 }
 END_TEST
 
+/* The staff record, not the token, is the authority for role and stores:
+ * a correctly signed token claiming more than the record grants gets no more. */
+START_TEST(test_claims_do_not_grant) {
+  long long sh002 = it_store_id("SH002");
+  long long both[2] = {it_store_id("SH001"), sh002};
+  char *t = hs(it_claims(it_staff_id("sh001.rep"), "hq", both, 2, 600));
+  expect_accepted("rep with an hq role claim (reads own store)", t);
+  it_resp r;
+  char *p2 = it_fmt("/v1/stores/%lld", sh002);
+  it_req(IT_PROXY, "GET", p2, t, NULL, NULL, &r);
+  it_assert_problem(&r, 404, "not_found", NULL);
+  it_resp_free(&r);
+  char *code = it_uniq("ESC");
+  json_t *b = json_pack("{s:s, s:s, s:s}", "code", code, "name", "提权", "industry", "other");
+  it_req_json(IT_PROXY, "POST", "/v1/stores", t, NULL, b, &r);
+  it_assert_problem(&r, 403, "forbidden", NULL);
+  it_resp_free(&r);
+  ck_assert_int_eq(it_db_count("SELECT count(*) FROM stores WHERE code = $1", code, IT_END), 0);
+  free(code);
+  free(p2);
+  free(t);
+}
+END_TEST
+
 START_TEST(test_bad_alg_and_signature) {
   json_t *c = hq_claims();
   char *t = it_jwt("none", NULL, 0, c);
@@ -243,9 +278,9 @@ START_TEST(test_bad_alg_and_signature) {
   strrchr(t, '.')[1] = 0;
   expect_rejected("empty signature", t);
   free(t);
-  /* payload swapped (role escalation) under the original signature */
+  /* payload swapped (lifetime extended) under the original signature */
   json_t *c2 = json_deep_copy(c);
-  json_object_set_new(c2, "sub", json_string("1"));
+  json_object_set_new(c2, "exp", json_integer((json_int_t)time(NULL) + 86400 * 365));
   char *p2 = json_dumps(c2, JSON_COMPACT);
   char *p2b = it_b64url(p2, strlen(p2));
   char *first_dot = strchr(valid, '.');
@@ -287,8 +322,10 @@ START_TEST(test_bad_claims) {
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     json_t *c = hq_claims();
-    if (cases[i].value) json_object_set_new(c, cases[i].key, cases[i].value);
-    else json_object_del(c, cases[i].key);
+    if (cases[i].value)
+      json_object_set_new(c, cases[i].key, cases[i].value);
+    else
+      json_object_del(c, cases[i].key);
     char *t = hs(c);
     expect_rejected(cases[i].what, t);
     free(t);
@@ -304,9 +341,8 @@ END_TEST
 
 /* Creates an active rep in store code with password; returns the staff id. */
 static long long create_rep(const char *login, const char *code, const char *password) {
-  json_t *b = json_pack("{s:s, s:s, s:s, s:[I], s:s}", "login", login, "name", "停用测试",
-                        "role", "rep", "store_ids", (json_int_t)it_store_id(code), "password",
-                        password);
+  json_t *b = json_pack("{s:s, s:s, s:s, s:[I], s:s}", "login", login, "name", "停用测试", "role",
+                        "rep", "store_ids", (json_int_t)it_store_id(code), "password", password);
   it_resp r;
   it_req_json(IT_PROXY, "POST", "/v1/staff", it_hq(), NULL, b, &r);
   it_assert_status(&r, 201);
@@ -342,7 +378,8 @@ START_TEST(test_deactivated_staff) {
     probe(tok, &r);
     st = r.status;
     it_resp_free(&r);
-    if (st == 401) break;
+    if (st == 401)
+      break;
     ck_assert_msg(st == 200, "while deactivating: %ld", st);
     it_sleep(0.2);
   }
@@ -371,7 +408,8 @@ START_TEST(test_token_cli) {
   ck_assert_msg(rc == 0, "aftercare token --staff %s exited %d", idstr, rc);
   /* the bare token: one line, three parts, nothing else */
   size_t n = strlen(out);
-  while (n && (out[n - 1] == '\n' || out[n - 1] == '\r')) out[--n] = 0;
+  while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+    out[--n] = 0;
   ck_assert_msg(n > 20 && !strchr(out, '\n') && !strchr(out, ' '), "not a bare token: [%s]", out);
   json_t *p = it_jwt_part(out, 1);
   ck_assert_msg(p, "not a JWT: %s", out);
@@ -397,7 +435,8 @@ START_TEST(test_token_cli) {
                    120);
   json_decref(p);
   n = strlen(out);
-  while (n && (out[n - 1] == '\n' || out[n - 1] == '\r')) out[--n] = 0;
+  while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+    out[--n] = 0;
   it_req(IT_PROXY, "GET", path, out, NULL, NULL, &r);
   it_assert_status(&r, 200);
   it_resp_free(&r);
@@ -411,8 +450,10 @@ END_TEST
 
 static char *pem_of(EVP_PKEY *k, int private) {
   BIO *b = BIO_new(BIO_s_mem());
-  if (private) PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL);
-  else PEM_write_bio_PUBKEY(b, k);
+  if (private)
+    PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL);
+  else
+    PEM_write_bio_PUBKEY(b, k);
   char *data;
   long n = BIO_get_mem_data(b, &data);
   char *s = strndup(data, (size_t)n);
@@ -434,7 +475,7 @@ START_TEST(test_rs256) {
   char *priv_path = it_fmt("%s/rs256-private.pem", it_tmpdir);
   write_file(priv_path, priv);
   char *env_alg = strdup("AFTERCARE_JWT_ALG=RS256");
-  char *env_pub = it_fmt("AFTERCARE_JWT_PUBLIC_KEY=%s", pub); /* PEM text */
+  char *env_pub = it_fmt("AFTERCARE_JWT_PUBLIC_KEY=%s", pub);         /* PEM text */
   char *env_priv = it_fmt("AFTERCARE_JWT_PRIVATE_KEY=%s", priv_path); /* a path */
 
   it_server s;
@@ -539,6 +580,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, test_login_throttle);
   tcase_add_test(tc, test_missing_and_malformed_tokens);
   tcase_add_test(tc, test_forged_control);
+  tcase_add_test(tc, test_claims_do_not_grant);
   tcase_add_test(tc, test_bad_alg_and_signature);
   tcase_add_test(tc, test_bad_claims);
   tcase_add_test(tc, test_deactivated_staff);

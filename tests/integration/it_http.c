@@ -2,31 +2,42 @@
  * media types, limits, request ids, CORS, JSON parsing and the access log. */
 #include "harness.h"
 
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #define ORIGIN_OK "https://console.example.com"
 #define ORIGIN_OK2 "https://admin.example.com"
 #define ORIGIN_BAD "https://evil.example.com"
 
 static long long stores_with_code(const char *code) {
-  return it_db_count("SELECT count(*) FROM stores WHERE code = $1", code, NULL);
+  return it_db_count("SELECT count(*) FROM stores WHERE code = $1", code, IT_END);
 }
 
 /* Does the comma list (header value) hold token, case-insensitively? */
 static int list_has(const char *list, const char *token) {
-  if (!list) return 0;
+  if (!list)
+    return 0;
   size_t n = strlen(token);
   const char *p = list;
   while (*p) {
-    while (*p == ' ' || *p == ',') p++;
+    while (*p == ' ' || *p == ',')
+      p++;
     const char *e = p;
-    while (*e && *e != ',') e++;
+    while (*e && *e != ',')
+      e++;
     const char *t = e;
-    while (t > p && t[-1] == ' ') t--;
-    if ((size_t)(t - p) == n && strncasecmp(p, token, n) == 0) return 1;
+    while (t > p && t[-1] == ' ')
+      t--;
+    if ((size_t)(t - p) == n && strncasecmp(p, token, n) == 0)
+      return 1;
     p = e;
   }
   return 0;
@@ -39,6 +50,25 @@ START_TEST(test_health) {
   it_resp_free(&r);
   it_req(IT_PROXY, "GET", "/readyz", NULL, NULL, NULL, &r);
   it_assert_status(&r, 200);
+  it_resp_free(&r);
+}
+END_TEST
+
+START_TEST(test_head_answers_like_get) {
+  /* HEAD is not in openapi.yaml, so it goes direct: status and headers of
+   * GET, no body. */
+  it_resp r;
+  it_req(IT_DIRECT, "HEAD", "/healthz", NULL, NULL, NULL, &r);
+  it_assert_status(&r, 200);
+  ck_assert_uint_eq(r.body_len, 0);
+  ck_assert_ptr_nonnull(it_header(&r, "X-Request-Id"));
+  it_resp_free(&r);
+  it_req(IT_DIRECT, "HEAD", "/v1/stores", it_hq(), NULL, NULL, &r);
+  it_assert_status(&r, 200);
+  ck_assert_uint_eq(r.body_len, 0);
+  it_resp_free(&r);
+  it_req(IT_DIRECT, "HEAD", "/v1/stores", NULL, NULL, NULL, &r);
+  it_assert_status(&r, 401);
   it_resp_free(&r);
 }
 END_TEST
@@ -63,12 +93,12 @@ END_TEST
 
 /* `migrate` and `seed --demo` are idempotent on a live database. */
 START_TEST(test_migrate_seed_idempotent) {
-  long long stores = it_db_count("SELECT count(*) FROM stores", NULL);
-  long long staff = it_db_count("SELECT count(*) FROM staff", NULL);
+  long long stores = it_db_count("SELECT count(*) FROM stores", IT_END);
+  long long staff = it_db_count("SELECT count(*) FROM staff", IT_END);
   ck_assert_int_eq(it_run(NULL, NULL, IT_HDRS("migrate")), 0);
   ck_assert_int_eq(it_run(NULL, NULL, IT_HDRS("seed", "--demo")), 0);
-  ck_assert_int_eq(it_db_count("SELECT count(*) FROM stores", NULL), stores);
-  ck_assert_int_eq(it_db_count("SELECT count(*) FROM staff", NULL), staff);
+  ck_assert_int_eq(it_db_count("SELECT count(*) FROM stores", IT_END), stores);
+  ck_assert_int_eq(it_db_count("SELECT count(*) FROM staff", IT_END), staff);
   it_resp r;
   it_req(IT_PROXY, "GET", "/readyz", NULL, NULL, NULL, &r);
   it_assert_status(&r, 200);
@@ -189,6 +219,101 @@ START_TEST(test_body_limit_413) {
 }
 END_TEST
 
+/* A chunked upload has no Content-Length: the cap holds while streaming. */
+START_TEST(test_body_limit_chunked_413) {
+  char *code = it_uniq("CHK");
+  char *big = sized_body(code, 2 * 1048576);
+  it_resp r;
+  it_req(IT_DIRECT, "POST", "/v1/stores", it_hq(), IT_HDRS("Transfer-Encoding: chunked"), big, &r);
+  it_assert_problem(&r, 413, "payload_too_large", NULL);
+  it_resp_free(&r);
+  free(big);
+  ck_assert_int_eq(stores_with_code(code), 0);
+  free(code);
+}
+END_TEST
+
+START_TEST(test_json_content_type) {
+  it_resp r;
+  it_req(IT_PROXY, "GET", "/v1/stores", it_hq(), NULL, NULL, &r);
+  it_assert_status(&r, 200);
+  const char *ct = it_header(&r, "Content-Type");
+  ck_assert_msg(ct && strncasecmp(ct, "application/json", 16) == 0 &&
+                    strcasestr(ct, "charset=utf-8"),
+                "JSON answers are application/json; charset=utf-8, got %s", ct ? ct : "(none)");
+  it_resp_free(&r);
+}
+END_TEST
+
+/* A client that stops sending mid-request is cut off: a second server with
+ * AFTERCARE_CONNECTION_TIMEOUT=2 (the main one keeps the default for Prism). */
+START_TEST(test_slow_client_cut_off) {
+  it_server s;
+  ck_assert_msg(it_server_start(&s, "it_http_timeout", IT_HDRS("AFTERCARE_CONNECTION_TIMEOUT=2")) ==
+                    0,
+                "server with a 2 s timeout did not start");
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_port = htons((uint16_t)s.port),
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  ck_assert_msg(connect(fd, (struct sockaddr *)&a, sizeof a) == 0, "connect");
+  const char *partial = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1";
+  ck_assert_int_eq(write(fd, partial, strlen(partial)), (ssize_t)strlen(partial));
+  struct timeval tv = {.tv_sec = 12};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  double t0 = it_now();
+  char buf[512];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) {
+  }
+  double waited = it_now() - t0;
+  close(fd);
+  ck_assert_msg(n == 0 || errno == ECONNRESET, "connection not closed (read: %s)", strerror(errno));
+  ck_assert_msg(waited < 10, "slow client kept for %.1f s with a 2 s timeout", waited);
+  int code = it_server_stop(&s);
+  ck_assert_msg(code == 0, "server exited %d on SIGTERM", code);
+}
+END_TEST
+
+/* Quotes and backslashes in X-Request-Id cannot break the JSON log line. */
+START_TEST(test_request_id_log_injection) {
+  it_resp r;
+  it_req(IT_DIRECT, "GET", "/healthz", NULL,
+         IT_HDRS("X-Request-Id: inj\"}, {\"status\": 999, \"x\\y"), NULL, &r);
+  it_assert_status(&r, 200);
+  const char *rid = it_header(&r, "X-Request-Id");
+  ck_assert_msg(rid && *rid, "no X-Request-Id");
+  char *copy = strdup(rid);
+  it_resp_free(&r);
+  /* either echoed or replaced by a generated one: its log line must be JSON */
+  char *text = NULL;
+  json_t *line = NULL;
+  for (int tries = 0; tries < 40 && !line; tries++) {
+    free(text);
+    text = it_read_file(it_srv.log_path, NULL);
+    char *save = NULL;
+    char *dup = strdup(text);
+    for (char *l = strtok_r(dup, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+      json_t *j = json_loads(l, JSON_REJECT_DUPLICATES, NULL);
+      ck_assert_msg(j, "access log line is not JSON: %s", l);
+      json_t *v = json_object_get(j, "request_id");
+      if (json_is_string(v) && strcmp(json_string_value(v), copy) == 0 && !line)
+        line = j;
+      else
+        json_decref(j);
+    }
+    free(dup);
+    if (!line)
+      it_sleep(0.1);
+  }
+  ck_assert_msg(line, "no log line with request_id %s", copy);
+  ck_assert_msg(json_integer_value(json_object_get(line, "status")) == 200, "status in log");
+  json_decref(line);
+  free(text);
+  free(copy);
+}
+END_TEST
+
 START_TEST(test_header_limit_431) {
   /* 12 KiB of headers is fine; beyond 16 KiB in all is 431 */
   char *pad = malloc(20000);
@@ -302,7 +427,8 @@ START_TEST(test_cors_other_origin) {
   it_resp_free(&r);
   it_req(IT_DIRECT, "GET", "/v1/stores", it_hq(), IT_HDRS("Origin: " ORIGIN_BAD), NULL, &r);
   it_assert_status(&r, 200);
-  ck_assert_msg(!it_header(&r, "Access-Control-Allow-Origin"), "GET from another origin got ACAO %s",
+  ck_assert_msg(!it_header(&r, "Access-Control-Allow-Origin"),
+                "GET from another origin got ACAO %s",
                 it_header(&r, "Access-Control-Allow-Origin"));
   it_resp_free(&r);
   /* a prefix of an allowed origin is another origin */
@@ -363,13 +489,16 @@ static json_t *log_line(const char *rid, char **whole) {
     char *copy = strdup(text);
     for (char *line = strtok_r(copy, "\n", &save); line && !found;
          line = strtok_r(NULL, "\n", &save)) {
-      if (!strstr(line, rid)) continue;
+      if (!strstr(line, rid))
+        continue;
       json_error_t e;
       json_t *j = json_loads(line, JSON_REJECT_DUPLICATES, &e);
       ck_assert_msg(j && json_is_object(j), "access log line is not a JSON object: %s", line);
       json_t *v = json_object_get(j, "request_id");
-      if (json_is_string(v) && strcmp(json_string_value(v), rid) == 0) found = j;
-      else json_decref(j);
+      if (json_is_string(v) && strcmp(json_string_value(v), rid) == 0)
+        found = j;
+      else
+        json_decref(j);
     }
     free(copy);
     if (found) {
@@ -427,7 +556,8 @@ START_TEST(test_access_log) {
   route = json_object_get(l2, "route");
   char idstr[32];
   snprintf(idstr, sizeof idstr, "%lld", id);
-  ck_assert_msg(json_is_string(route) && strncmp(json_string_value(route), "/v1/stores/", 11) == 0 &&
+  ck_assert_msg(json_is_string(route) &&
+                    strncmp(json_string_value(route), "/v1/stores/", 11) == 0 &&
                     !strstr(json_string_value(route), idstr),
                 "route must be the template, got %s",
                 json_is_string(route) ? json_string_value(route) : "(none)");
@@ -455,12 +585,17 @@ static Suite *suite(void) {
   TCase *tc = tcase_create("http");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_health);
+  tcase_add_test(tc, test_head_answers_like_get);
   tcase_add_test(tc, test_openapi_served);
   tcase_add_test(tc, test_migrate_seed_idempotent);
   tcase_add_test(tc, test_unknown_path_404);
   tcase_add_test(tc, test_wrong_method_405);
   tcase_add_test(tc, test_unsupported_media_type_415);
   tcase_add_test(tc, test_body_limit_413);
+  tcase_add_test(tc, test_body_limit_chunked_413);
+  tcase_add_test(tc, test_json_content_type);
+  tcase_add_test(tc, test_slow_client_cut_off);
+  tcase_add_test(tc, test_request_id_log_injection);
   tcase_add_test(tc, test_header_limit_431);
   tcase_add_test(tc, test_request_id);
   tcase_add_test(tc, test_cors_allowed_origin);

@@ -4,6 +4,7 @@
 #include "harness.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,13 +15,17 @@
 #define ZH64 ZH8 ZH8 ZH8 ZH8 ZH8 ZH8 ZH8 ZH8
 #define ZH65 ZH64 "店"
 
-static long long count_stores(void) { return it_db_count("SELECT count(*) FROM stores", NULL); }
-static long long count_staff(void) { return it_db_count("SELECT count(*) FROM staff", NULL); }
+static long long count_stores(void) {
+  return it_db_count("SELECT count(*) FROM stores", IT_END);
+}
+static long long count_staff(void) {
+  return it_db_count("SELECT count(*) FROM staff", IT_END);
+}
 static long long stores_with_code(const char *code) {
-  return it_db_count("SELECT count(*) FROM stores WHERE code = $1", code, NULL);
+  return it_db_count("SELECT count(*) FROM stores WHERE code = $1", code, IT_END);
 }
 static long long staff_with_login(const char *login) {
-  return it_db_count("SELECT count(*) FROM staff WHERE login = $1", login, NULL);
+  return it_db_count("SELECT count(*) FROM staff WHERE login = $1", login, IT_END);
 }
 
 /* The path part of a Location header ("/v1/..."), checked to be prefix + id. */
@@ -69,7 +74,8 @@ static long long create_store(const char *code, const char *name) {
 static long long create_staff(const char *token, const char *login, const char *role,
                               long long store, const char *password) {
   json_t *ids = json_array();
-  if (store > 0) json_array_append_new(ids, json_integer(store));
+  if (store > 0)
+    json_array_append_new(ids, json_integer(store));
   json_t *b = json_pack("{s:s, s:s, s:s, s:o, s:s}", "login", login, "name", "测试员工", "role",
                         role, "store_ids", ids, "password", password);
   it_resp r;
@@ -114,10 +120,12 @@ static json_t *walk(const char *collection, const char *query, const char *token
     free(cursor);
     cursor = json_is_string(next) ? strdup(json_string_value(next)) : NULL;
     ck_assert_msg(cursor || json_is_null(next), "next_cursor neither string nor null");
-    if (cursor) ck_assert_msg(json_array_size(items) > 0, "empty page with a next_cursor");
+    if (cursor)
+      ck_assert_msg(json_array_size(items) > 0, "empty page with a next_cursor");
     it_resp_free(&r);
     free(path);
-    if (!cursor) return all;
+    if (!cursor)
+      return all;
   }
   ck_abort_msg("pagination of %s did not end", collection);
   return NULL;
@@ -126,7 +134,8 @@ static json_t *walk(const char *collection, const char *query, const char *token
 static int list_has_id(json_t *items, long long id) {
   size_t i;
   json_t *it;
-  json_array_foreach(items, i, it) if (json_integer_value(json_object_get(it, "id")) == id) return 1;
+  json_array_foreach(items, i,
+                     it) if (json_integer_value(json_object_get(it, "id")) == id) return 1;
   return 0;
 }
 
@@ -135,8 +144,8 @@ static int list_has_id(json_t *items, long long id) {
 
 START_TEST(test_store_create_read) {
   char *code = it_uniq("CR");
-  json_t *b = json_pack("{s:s, s:s, s:s}", "code", code, "name", "静安美容一店", "industry",
-                        "beauty");
+  json_t *b =
+      json_pack("{s:s, s:s, s:s}", "code", code, "name", "静安美容一店", "industry", "beauty");
   it_resp r;
   it_req_json(IT_PROXY, "POST", "/v1/stores", it_hq(), NULL, b, &r);
   it_assert_status(&r, 201);
@@ -152,7 +161,10 @@ START_TEST(test_store_create_read) {
   ck_assert_msg(json_is_null(json_object_get(r.json, "business_hours")),
                 "business_hours default must be null: %s", it_desc(&r));
   ck_assert_msg(json_is_true(json_object_get(r.json, "active")), "active: %s", it_desc(&r));
-  ck_assert_msg(json_object_get(r.json, "version"), "no version: %s", it_desc(&r));
+  ck_assert_msg(json_is_integer(json_object_get(r.json, "version")), "no version: %s", it_desc(&r));
+  char *quoted = it_fmt("\"%lld\"", it_jint(&r, "version"));
+  ck_assert_msg(strcmp(etag, quoted) == 0, "ETag %s is not the version %s", etag, quoted);
+  free(quoted);
   assert_time(&r, "created_at");
   assert_time(&r, "updated_at");
   json_t *created = json_incref(r.json);
@@ -160,17 +172,16 @@ START_TEST(test_store_create_read) {
 
   it_req(IT_PROXY, "GET", loc, it_hq(), NULL, NULL, &r);
   it_assert_status(&r, 200);
-  ck_assert_msg(json_equal(r.json, created), "GET differs from the create answer: %s",
-                it_desc(&r));
+  ck_assert_msg(json_equal(r.json, created), "GET differs from the create answer: %s", it_desc(&r));
   ck_assert_str_eq(it_header(&r, "ETag"), etag1);
   it_resp_free(&r);
   ck_assert_int_eq(stores_with_code(code), 1);
 
   /* with every optional field; a 64-character Chinese name is within the limit */
   char *code2 = it_uniq("CR");
-  b = json_pack("{s:s, s:s, s:s, s:s, s:{s:{s:s, s:s}, s:{s:s, s:s}}}", "code", code2, "name",
-                ZH64, "industry", "bridal", "timezone", "Europe/Paris", "business_hours", "mon",
-                "open", "09:00", "close", "21:00", "sun", "open", "10:00", "close", "24:00");
+  b = json_pack("{s:s, s:s, s:s, s:s, s:{s:{s:s, s:s}, s:{s:s, s:s}}}", "code", code2, "name", ZH64,
+                "industry", "bridal", "timezone", "Europe/Paris", "business_hours", "mon", "open",
+                "09:00", "close", "21:00", "sun", "open", "10:00", "close", "24:00");
   json_t *sent = json_deep_copy(b);
   it_req_json(IT_PROXY, "POST", "/v1/stores", it_hq(), NULL, b, &r);
   it_assert_status(&r, 201);
@@ -227,7 +238,8 @@ START_TEST(test_store_patch_etag) {
   it_assert_problem(&r, 412, "version_conflict", NULL);
   it_resp_free(&r);
   ck_assert_int_eq(
-      it_db_count("SELECT count(*) FROM stores WHERE code = $1 AND name = '补丁后'", code, NULL), 1);
+      it_db_count("SELECT count(*) FROM stores WHERE code = $1 AND name = '补丁后'", code, IT_END),
+      1);
 
   /* validation on PATCH names the field */
   it_req(IT_DIRECT, "PATCH", path, it_hq(), IT_HDRS(if2), "{\"name\":\"" ZH65 "\"}", &r);
@@ -273,6 +285,27 @@ START_TEST(test_store_patch_etag) {
 }
 END_TEST
 
+START_TEST(test_store_if_match_any) {
+  /* RFC 9110: If-Match: * matches whatever version is current. */
+  char *code = it_uniq("IM");
+  long long id = create_store(code, "任意版本");
+  char *path = it_fmt("/v1/stores/%lld", id);
+  it_resp r;
+  it_req(IT_PROXY, "PATCH", path, it_hq(), IT_HDRS("If-Match: *"), "{\"name\":\"星号匹配\"}", &r);
+  it_assert_status(&r, 200);
+  ck_assert_str_eq(it_jstr(&r, "name"), "星号匹配");
+  ck_assert_int_eq(it_jint(&r, "version"), 2);
+  it_resp_free(&r);
+  /* still 404 for a store that does not exist */
+  it_req(IT_PROXY, "PATCH", "/v1/stores/999999999", it_hq(), IT_HDRS("If-Match: *"),
+         "{\"name\":\"无\"}", &r);
+  it_assert_problem(&r, 404, "not_found", NULL);
+  it_resp_free(&r);
+  free(path);
+  free(code);
+}
+END_TEST
+
 START_TEST(test_store_list_pagination) {
   long long made[5];
   for (int i = 0; i < 5; i++) {
@@ -283,7 +316,8 @@ START_TEST(test_store_list_pagination) {
   json_t *all = walk("stores", "", it_hq());
   ck_assert_int_eq((long long)json_array_size(all), count_stores());
   ck_assert_msg(json_array_size(all) >= 8, "expected 3 demo + 5 new stores");
-  for (int i = 0; i < 5; i++) ck_assert_msg(list_has_id(all, made[i]), "store %lld not listed", made[i]);
+  for (int i = 0; i < 5; i++)
+    ck_assert_msg(list_has_id(all, made[i]), "store %lld not listed", made[i]);
   static const char *const demo[] = {"SH001", "SH002", "BJ001"};
   for (int i = 0; i < 3; i++)
     ck_assert_msg(list_has_id(all, it_store_id(demo[i])), "%s not listed", demo[i]);
@@ -297,11 +331,70 @@ START_TEST(test_store_list_pagination) {
   it_req(IT_DIRECT, "GET", "/v1/stores?cursor=not-a-cursor!!", it_hq(), NULL, NULL, &r);
   it_assert_problem(&r, 400, "validation_failed", "cursor");
   it_resp_free(&r);
+  static const char *const bad_queries[][2] = {
+      {"/v1/stores?limit=0", "limit"},      {"/v1/stores?limit=201", "limit"},
+      {"/v1/stores?limit=-1", "limit"},     {"/v1/staff?limit=201", "limit"},
+      {"/v1/staff?role=boss", "role"},      {"/v1/staff?store=abc", "store"},
+      {"/v1/staff?active=maybe", "active"}, {"/v1/staff?cursor=%%%%", "cursor"},
+  };
+  for (size_t i = 0; i < sizeof bad_queries / sizeof *bad_queries; i++) {
+    it_req(IT_DIRECT, "GET", bad_queries[i][0], it_hq(), NULL, NULL, &r);
+    ck_assert_msg(r.status == 400, "%s: %s", bad_queries[i][0], it_desc(&r));
+    it_assert_problem(&r, 400, "validation_failed", bad_queries[i][1]);
+    it_resp_free(&r);
+  }
+  /* limit 200 is allowed */
+  it_req(IT_PROXY, "GET", "/v1/stores?limit=200", it_hq(), NULL, NULL, &r);
+  it_assert_status(&r, 200);
+  it_resp_free(&r);
   /* default limit 50: one page here */
   it_req(IT_PROXY, "GET", "/v1/stores", it_hq(), NULL, NULL, &r);
   it_assert_status(&r, 200);
   ck_assert_msg(json_is_null(json_object_get(r.json, "next_cursor")), "%s", it_desc(&r));
   it_resp_free(&r);
+}
+END_TEST
+
+/* Stable order under concurrent inserts: a store created between pages is
+ * seen once (at the end), and nothing is skipped or repeated. */
+START_TEST(test_store_list_stable_under_insert) {
+  long long total = count_stores();
+  it_resp r;
+  it_req(IT_PROXY, "GET", "/v1/stores?limit=2", it_hq(), NULL, NULL, &r);
+  it_assert_status(&r, 200);
+  json_t *seen = json_array();
+  json_array_extend(seen, json_object_get(r.json, "items"));
+  json_t *next = json_object_get(r.json, "next_cursor");
+  ck_assert_msg(json_is_string(next), "expected a second page: %s", it_desc(&r));
+  char *cursor = strdup(json_string_value(next));
+  it_resp_free(&r);
+  char *code = it_uniq("MID");
+  long long mid = create_store(code, "翻页中新增");
+  free(code);
+  while (cursor) {
+    char *esc = curl_easy_escape(NULL, cursor, 0);
+    char *path = it_fmt("/v1/stores?limit=2&cursor=%s", esc);
+    curl_free(esc);
+    it_req(IT_PROXY, "GET", path, it_hq(), NULL, NULL, &r);
+    it_assert_status(&r, 200);
+    json_array_extend(seen, json_object_get(r.json, "items"));
+    next = json_object_get(r.json, "next_cursor");
+    free(cursor);
+    cursor = json_is_string(next) ? strdup(json_string_value(next)) : NULL;
+    it_resp_free(&r);
+    free(path);
+  }
+  ck_assert_int_eq((long long)json_array_size(seen), total + 1);
+  ck_assert_msg(list_has_id(seen, mid), "store created mid-walk not seen");
+  size_t i;
+  json_t *it;
+  long long last = 0;
+  json_array_foreach(seen, i, it) {
+    long long id = json_integer_value(json_object_get(it, "id"));
+    ck_assert_msg(id > last, "repeated or out of order: %lld after %lld", id, last);
+    last = id;
+  }
+  json_decref(seen);
 }
 END_TEST
 
@@ -372,7 +465,8 @@ START_TEST(test_store_validation) {
       {"{\"code\":\"val08\",\"name\":\"代码\",\"industry\":\"other\"}", "code"},
       {"{\"code\":\"ABCDEFGHIJKLMNOPQ\",\"name\":\"代码\",\"industry\":\"other\"}", "code"},
       {"{\"code\":\"\",\"name\":\"代码\",\"industry\":\"other\"}", "code"},
-      {"{\"code\":\"VAL09\",\"name\":\"时区\",\"industry\":\"other\",\"timezone\":\"Mars/Olympus\"}",
+      {"{\"code\":\"VAL09\",\"name\":\"时区\",\"industry\":\"other\",\"timezone\":\"Mars/"
+       "Olympus\"}",
        "timezone"},
       {"{\"code\":\"VAL10\",\"name\":\"营业\",\"industry\":\"other\",\"business_hours\":"
        "{\"mon\":{\"open\":\"18:00\",\"close\":\"09:00\"}}}",
@@ -383,9 +477,11 @@ START_TEST(test_store_validation) {
       {"{\"code\":\"VAL12\",\"name\":\"营业\",\"industry\":\"other\",\"business_hours\":"
        "{\"mon\":{\"open\":\"9am\",\"close\":\"18:00\"}}}",
        "business_hours*"},
-      {"{\"code\":\"VAL13\",\"name\":\"营业\",\"industry\":\"other\",\"business_hours\":\"always\"}",
+      {"{\"code\":\"VAL13\",\"name\":\"营业\",\"industry\":\"other\",\"business_hours\":"
+       "\"always\"}",
        "business_hours*"},
-      {"{\"code\":\"VAL14\",\"name\":\"启用\",\"industry\":\"other\",\"active\":\"yes\"}", "active"},
+      {"{\"code\":\"VAL14\",\"name\":\"启用\",\"industry\":\"other\",\"active\":\"yes\"}",
+       "active"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     it_resp r;
@@ -423,6 +519,7 @@ START_TEST(test_store_idempotency) {
   it_assert_status(&b, 201);
   ck_assert_msg(json_equal(a.json, b.json), "replay body differs:\n%s\n%s", a.body, b.body);
   ck_assert_str_eq(it_header(&a, "Location"), it_header(&b, "Location"));
+  ck_assert_str_eq(it_header(&a, "ETag"), it_header(&b, "ETag"));
   ck_assert_int_eq(stores_with_code(code), 1);
   it_resp_free(&a);
   it_resp_free(&b);
@@ -431,6 +528,18 @@ START_TEST(test_store_idempotency) {
   it_assert_problem(&a, 422, "idempotency_key_reused", NULL);
   it_resp_free(&a);
   ck_assert_int_eq(stores_with_code(code2), 0);
+
+  /* keys belong to the staff member: another one's use of the key is new */
+  char *login = it_uniq("it.key.");
+  char *sb = it_fmt("{\"login\":\"%s\",\"name\":\"钥匙\",\"role\":\"rep\",\"store_ids\":[%lld],"
+                    "\"password\":\"Secret-Pass-2026\"}",
+                    login, it_store_id("SH001"));
+  it_req(IT_PROXY, "POST", "/v1/staff", it_token("sh001.manager"), IT_HDRS(key), sb, &a);
+  ck_assert_msg(a.status == 201, "the same key from another staff member: %s", it_desc(&a));
+  it_resp_free(&a);
+  ck_assert_int_eq(staff_with_login(login), 1);
+  free(sb);
+  free(login);
 
   /* without the key the same body is a second create: the code is taken */
   it_req(IT_PROXY, "POST", "/v1/stores", it_hq(), NULL, body, &a);
@@ -442,6 +551,128 @@ START_TEST(test_store_idempotency) {
   free(key);
   free(body);
   free(body2);
+}
+END_TEST
+
+/* Concurrency: N threads send the same request at once (directly: Check
+ * assertions belong to the test's main thread). */
+#define RACERS 6
+typedef struct racer {
+  const char *method, *path, *token, *body;
+  const char *headers[3];
+  pthread_barrier_t *go;
+  it_resp r;
+} racer;
+
+static void *race(void *arg) {
+  racer *x = arg;
+  pthread_barrier_wait(x->go);
+  it_req_raw(it_srv.base, x->method, x->path, x->token, x->headers, x->body,
+             x->body ? strlen(x->body) : 0, 60, &x->r);
+  return NULL;
+}
+
+static void run_race(racer *xs, int n) {
+  pthread_barrier_t go;
+  pthread_barrier_init(&go, NULL, (unsigned)n);
+  pthread_t th[RACERS];
+  for (int i = 0; i < n; i++) {
+    xs[i].go = &go;
+    pthread_create(&th[i], NULL, race, &xs[i]);
+  }
+  for (int i = 0; i < n; i++)
+    pthread_join(th[i], NULL);
+  pthread_barrier_destroy(&go);
+}
+
+START_TEST(test_store_races) {
+  /* the same If-Match from everyone: exactly one PATCH wins */
+  char *code = it_uniq("RC");
+  long long id = create_store(code, "并发");
+  char *path = it_fmt("/v1/stores/%lld", id);
+  it_resp r;
+  it_req(IT_PROXY, "GET", path, it_hq(), NULL, NULL, &r);
+  char *ifm = etag_header(&r);
+  it_resp_free(&r);
+  racer xs[RACERS];
+  char *names[RACERS];
+  for (int i = 0; i < RACERS; i++) {
+    names[i] = it_fmt("{\"name\":\"并发%d\"}", i);
+    xs[i] = (racer){.method = "PATCH",
+                    .path = path,
+                    .token = it_hq(),
+                    .body = names[i],
+                    .headers = {ifm, "Content-Type: application/json", NULL}};
+  }
+  run_race(xs, RACERS);
+  int ok = 0, conflict = 0;
+  for (int i = 0; i < RACERS; i++) {
+    if (xs[i].r.status == 200)
+      ok++;
+    else if (xs[i].r.status == 412) {
+      it_assert_problem(&xs[i].r, 412, "version_conflict", NULL);
+      conflict++;
+    } else
+      ck_abort_msg("concurrent PATCH answered %s", it_desc(&xs[i].r));
+    it_resp_free(&xs[i].r);
+    free(names[i]);
+  }
+  ck_assert_msg(ok == 1 && conflict == RACERS - 1, "%d x 200, %d x 412", ok, conflict);
+  ck_assert_int_eq(it_db_count("SELECT version FROM stores WHERE code = $1", code, IT_END), 2);
+
+  /* the same new code from everyone: one 201, the rest 409 */
+  char *code2 = it_uniq("RC");
+  char *body = it_fmt("{\"code\":\"%s\",\"name\":\"抢注\",\"industry\":\"other\"}", code2);
+  for (int i = 0; i < RACERS; i++)
+    xs[i] = (racer){
+        .method = "POST", .path = "/v1/stores", .token = it_hq(), .body = body, .headers = {NULL}};
+  run_race(xs, RACERS);
+  int created = 0, taken = 0;
+  for (int i = 0; i < RACERS; i++) {
+    if (xs[i].r.status == 201)
+      created++;
+    else if (xs[i].r.status == 409) {
+      it_assert_problem(&xs[i].r, 409, "already_exists", NULL);
+      taken++;
+    } else
+      ck_abort_msg("concurrent duplicate create answered %s", it_desc(&xs[i].r));
+    it_resp_free(&xs[i].r);
+  }
+  ck_assert_msg(created == 1 && taken == RACERS - 1, "%d x 201, %d x 409", created, taken);
+  ck_assert_int_eq(stores_with_code(code2), 1);
+
+  /* the same Idempotency-Key and body from everyone: one store; every 201 is the same one */
+  char *code3 = it_uniq("RC");
+  char *body3 = it_fmt("{\"code\":\"%s\",\"name\":\"幂等并发\",\"industry\":\"other\"}", code3);
+  char *key = it_uniq("Idempotency-Key: it-race-");
+  for (int i = 0; i < RACERS; i++)
+    xs[i] = (racer){.method = "POST",
+                    .path = "/v1/stores",
+                    .token = it_hq(),
+                    .body = body3,
+                    .headers = {key, NULL}};
+  run_race(xs, RACERS);
+  long long first = -1;
+  for (int i = 0; i < RACERS; i++) {
+    ck_assert_msg(xs[i].r.status == 201 || xs[i].r.status == 409,
+                  "concurrent idempotent create answered %s", it_desc(&xs[i].r));
+    if (xs[i].r.status == 201) {
+      long long got = it_jint(&xs[i].r, "id");
+      ck_assert_msg(first < 0 || got == first, "two stores for one key: %lld, %lld", first, got);
+      first = got;
+    }
+    it_resp_free(&xs[i].r);
+  }
+  ck_assert_msg(first > 0, "no 201 among the racers");
+  ck_assert_int_eq(stores_with_code(code3), 1);
+  free(key);
+  free(body3);
+  free(code3);
+  free(body);
+  free(code2);
+  free(ifm);
+  free(path);
+  free(code);
 }
 END_TEST
 
@@ -485,9 +716,8 @@ START_TEST(test_staff_create_read) {
 
   /* supervisor of two stores; hq with no store */
   char *sup = it_uniq("it.sup.");
-  b = json_pack("{s:s, s:s, s:s, s:[I,I], s:s}", "login", sup, "name", "督导", "role",
-                "supervisor", "store_ids", (json_int_t)sh002, (json_int_t)sh001, "password",
-                "Secret-Pass-2026");
+  b = json_pack("{s:s, s:s, s:s, s:[I,I], s:s}", "login", sup, "name", "督导", "role", "supervisor",
+                "store_ids", (json_int_t)sh002, (json_int_t)sh001, "password", "Secret-Pass-2026");
   it_req_json(IT_PROXY, "POST", "/v1/staff", it_hq(), NULL, b, &r);
   it_assert_status(&r, 201);
   ids = json_object_get(r.json, "store_ids");
@@ -569,7 +799,7 @@ START_TEST(test_staff_patch) {
   it_assert_problem(&r, 400, "validation_failed", "active");
   it_resp_free(&r);
   ck_assert_int_eq(
-      it_db_count("SELECT count(*) FROM staff WHERE login = 'hq.admin' AND active", NULL), 1);
+      it_db_count("SELECT count(*) FROM staff WHERE login = 'hq.admin' AND active", IT_END), 1);
   free(ifs);
   free(self);
   free(if1);
@@ -609,6 +839,32 @@ START_TEST(test_staff_list) {
   }
   json_decref(reps);
   free(q);
+
+  /* active=false lists exactly the inactive ones */
+  char *gone = it_uniq("it.gone.");
+  long long gid = create_staff(it_hq(), gone, "rep", sh001, "Secret-Pass-2026");
+  char *path = it_fmt("/v1/staff/%lld", gid);
+  it_resp r;
+  it_req(IT_PROXY, "GET", path, it_hq(), NULL, NULL, &r);
+  char *ifm = etag_header(&r);
+  it_resp_free(&r);
+  it_req(IT_PROXY, "PATCH", path, it_hq(), IT_HDRS(ifm), "{\"active\":false}", &r);
+  it_assert_status(&r, 200);
+  it_resp_free(&r);
+  json_t *inactive = walk("staff", "active=false", it_hq());
+  ck_assert_msg(list_has_id(inactive, gid), "inactive staff not in active=false");
+  ck_assert_int_eq((long long)json_array_size(inactive),
+                   it_db_count("SELECT count(*) FROM staff WHERE NOT active", IT_END));
+  json_array_foreach(inactive, i, it) {
+    ck_assert_msg(json_is_false(json_object_get(it, "active")), "active item in active=false");
+  }
+  json_decref(inactive);
+  json_t *active = walk("staff", "active=true", it_hq());
+  ck_assert_msg(!list_has_id(active, gid), "inactive staff in active=true");
+  json_decref(active);
+  free(ifm);
+  free(path);
+  free(gone);
 }
 END_TEST
 
@@ -626,9 +882,9 @@ START_TEST(test_staff_scope_read) {
     char *path = it_fmt("/v1/staff/%lld", it_staff_id(cases[i].login));
     it_resp r;
     it_req(IT_PROXY, "GET", path, rep, NULL, NULL, &r);
-    ck_assert_msg(r.status == cases[i].status, "sh001.rep GET %s: %s", cases[i].login,
-                  it_desc(&r));
-    if (cases[i].status == 404) it_assert_problem(&r, 404, "not_found", NULL);
+    ck_assert_msg(r.status == cases[i].status, "sh001.rep GET %s: %s", cases[i].login, it_desc(&r));
+    if (cases[i].status == 404)
+      it_assert_problem(&r, 404, "not_found", NULL);
     it_resp_free(&r);
     free(path);
   }
@@ -658,9 +914,10 @@ END_TEST
 /* POST /v1/staff body for role in stores (ids). */
 static char *staff_body(const char *login, const char *role, const long long *stores, int n) {
   json_t *ids = json_array();
-  for (int i = 0; i < n; i++) json_array_append_new(ids, json_integer(stores[i]));
-  json_t *b = json_pack("{s:s, s:s, s:s, s:o, s:s}", "login", login, "name", "新员工", "role",
-                        role, "store_ids", ids, "password", "Secret-Pass-2026");
+  for (int i = 0; i < n; i++)
+    json_array_append_new(ids, json_integer(stores[i]));
+  json_t *b = json_pack("{s:s, s:s, s:s, s:o, s:s}", "login", login, "name", "新员工", "role", role,
+                        "store_ids", ids, "password", "Secret-Pass-2026");
   char *s = json_dumps(b, JSON_COMPACT);
   json_decref(b);
   return s;
@@ -753,7 +1010,7 @@ START_TEST(test_staff_manager_rules) {
   it_resp_free(&r);
   ck_assert_int_eq(it_db_count("SELECT count(*) FROM staff_stores WHERE staff_id = $1::bigint AND "
                                "store_id = $2::bigint",
-                               it_fmt("%lld", rep_id), it_fmt("%lld", sh001), NULL),
+                               it_fmt("%lld", rep_id), it_fmt("%lld", sh001), IT_END),
                    1);
   free(mv);
   free(ifm);
@@ -808,9 +1065,10 @@ START_TEST(test_staff_validation) {
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     int has_name = strstr(cases[i].extra, "\"name\"") != NULL;
-    char *body = it_fmt("{\"login\":\"%s\",%s\"role\":\"%s\",\"store_ids\":%s,\"password\":\"%s\"%s}",
-                        cases[i].login, has_name ? "" : "\"name\":\"校验\",", cases[i].role,
-                        cases[i].store_ids, cases[i].password, cases[i].extra);
+    char *body =
+        it_fmt("{\"login\":\"%s\",%s\"role\":\"%s\",\"store_ids\":%s,\"password\":\"%s\"%s}",
+               cases[i].login, has_name ? "" : "\"name\":\"校验\",", cases[i].role,
+               cases[i].store_ids, cases[i].password, cases[i].extra);
     it_resp r;
     it_req(IT_DIRECT, "POST", "/v1/staff", it_hq(), NULL, body, &r);
     ck_assert_msg(r.status == 400, "case %zu %s: %s", i, body, it_desc(&r));
@@ -824,10 +1082,13 @@ START_TEST(test_staff_validation) {
     const char *field;
   } missing[] = {
       {"{\"login\":\"it.miss.pw\",\"name\":\"缺\",\"role\":\"hq\",\"store_ids\":[]}", "password"},
-      {"{\"login\":\"it.miss.name\",\"role\":\"hq\",\"store_ids\":[],\"password\":\"Secret-Pass-2026\"}",
+      {"{\"login\":\"it.miss.name\",\"role\":\"hq\",\"store_ids\":[],\"password\":\"Secret-Pass-"
+       "2026\"}",
        "name"},
-      {"{\"name\":\"缺\",\"role\":\"hq\",\"store_ids\":[],\"password\":\"Secret-Pass-2026\"}", "login"},
-      {"{\"login\":\"it.miss.role\",\"name\":\"缺\",\"store_ids\":[],\"password\":\"Secret-Pass-2026\"}",
+      {"{\"name\":\"缺\",\"role\":\"hq\",\"store_ids\":[],\"password\":\"Secret-Pass-2026\"}",
+       "login"},
+      {"{\"login\":\"it.miss.role\",\"name\":\"缺\",\"store_ids\":[],\"password\":\"Secret-Pass-"
+       "2026\"}",
        "role"},
   };
   for (size_t i = 0; i < sizeof missing / sizeof *missing; i++) {
@@ -887,9 +1148,12 @@ static void change_password(const char *token, long long id, const char *pw, lon
   it_resp r;
   it_req_json(IT_PROXY, "POST", path, token, NULL, b, &r);
   ck_assert_msg(r.status == expect, "POST %s: expected %ld, got %s", path, expect, it_desc(&r));
-  if (expect == 204) ck_assert_msg(r.body_len == 0, "204 with a body: %s", r.body);
-  if (expect == 403) it_assert_problem(&r, 403, "forbidden", NULL);
-  if (expect == 404) it_assert_problem(&r, 404, "not_found", NULL);
+  if (expect == 204)
+    ck_assert_msg(r.body_len == 0, "204 with a body: %s", r.body);
+  if (expect == 403)
+    it_assert_problem(&r, 403, "forbidden", NULL);
+  if (expect == 404)
+    it_assert_problem(&r, 404, "not_found", NULL);
   it_resp_free(&r);
   free(path);
 }
@@ -930,7 +1194,8 @@ START_TEST(test_password_change) {
   it_req(IT_DIRECT, "POST", path, tok, NULL, "{\"password\":\"short-pw1\"}", &r);
   it_assert_problem(&r, 400, "validation_failed", "password");
   it_resp_free(&r);
-  it_req(IT_DIRECT, "POST", path, tok, NULL, "{\"password\":\"Long-Enough-006\",\"old\":\"x\"}", &r);
+  it_req(IT_DIRECT, "POST", path, tok, NULL, "{\"password\":\"Long-Enough-006\",\"old\":\"x\"}",
+         &r);
   it_assert_problem(&r, 400, "validation_failed", "old");
   it_resp_free(&r);
   it_req(IT_DIRECT, "POST", path, tok, NULL, "{}", &r);
@@ -949,11 +1214,14 @@ static Suite *suite(void) {
   tcase_set_timeout(tc, 180);
   tcase_add_test(tc, test_store_create_read);
   tcase_add_test(tc, test_store_patch_etag);
+  tcase_add_test(tc, test_store_if_match_any);
   tcase_add_test(tc, test_store_list_pagination);
+  tcase_add_test(tc, test_store_list_stable_under_insert);
   tcase_add_test(tc, test_store_scope);
   tcase_add_test(tc, test_store_validation);
   tcase_add_test(tc, test_store_duplicate);
   tcase_add_test(tc, test_store_idempotency);
+  tcase_add_test(tc, test_store_races);
   tcase_add_test(tc, test_staff_create_read);
   tcase_add_test(tc, test_staff_patch);
   tcase_add_test(tc, test_staff_list);
