@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include "unit_main.h"
+
 extern char **environ;
 
 static void clear_env(void) {
@@ -366,9 +368,5 @@ int main(void) {
   tcase_add_test(tc, cors_origins);
   tcase_add_test(tc, cors_from_environment);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return ac_unit_run(s);
 }

@@ -6,6 +6,8 @@
 
 #include "cursor.h"
 
+#include "unit_main.h"
+
 /* The cursor a client would send if it forged `plain` by hand. */
 static void forge(const char *plain, size_t n, char *out) {
   ac_base64url_encode((const unsigned char *)plain, n, out);
@@ -298,9 +300,5 @@ int main(void) {
   tcase_add_test(cur, cursor_decode_rejects_wrong_content);
   tcase_add_test(cur, cursor_decode_rejects_too_long);
   suite_add_tcase(s, cur);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return ac_unit_run(s);
 }

@@ -10,6 +10,8 @@
 
 #include "json_spec.h"
 
+#include "unit_main.h"
+
 /* ---- helpers ---------------------------------------------------------- */
 
 static json_t *J(const char *text) {
@@ -616,9 +618,5 @@ int main(void) {
   tcase_add_test(tc, all_fields_present_bits);
   tcase_add_test(tc, first_faulty_field_in_spec_order_is_named);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return ac_unit_run(s);
 }

@@ -17,6 +17,8 @@
 #include "cursor.h"
 #include "jwt_token.h"
 
+#include "unit_main.h"
+
 #define NOW ((time_t)1700000000)
 
 static char SECRET[] = "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t!!"; /* 36 bytes */
@@ -805,9 +807,5 @@ int main(void) {
   tcase_add_test(rs, rs256_token_on_hs256_server_is_wrong_alg);
   suite_add_tcase(s, rs);
 
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return ac_unit_run(s);
 }

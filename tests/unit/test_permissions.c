@@ -9,6 +9,8 @@
 
 #include "permissions.h"
 
+#include "unit_main.h"
+
 static const ac_role ROLES[] = {AC_ROLE_REP, AC_ROLE_SUPERVISOR, AC_ROLE_MANAGER, AC_ROLE_HQ};
 #define N_ROLES 4
 
@@ -208,9 +210,5 @@ int main(void) {
   tcase_add_test(tc, write_stores_is_hq_only);
   tcase_add_test(tc, role_store_counts);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return ac_unit_run(s);
 }

@@ -6,6 +6,8 @@
 
 #include "problem.h"
 
+#include "unit_main.h"
+
 START_TEST(every_code_has_a_row) {
   for (int e = 0; e < AC_ERR_COUNT; e++) {
     const ac_error_info *info = ac_error_lookup((ac_error)e);
@@ -84,9 +86,5 @@ int main(void) {
   tcase_add_test(tc, out_of_range_is_internal_error);
   tcase_add_test(tc, codes_and_statuses_the_spec_names);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return ac_unit_run(s);
 }

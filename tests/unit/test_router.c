@@ -5,6 +5,8 @@
 
 #include "router.h"
 
+#include "unit_main.h"
+
 static void h(ac_req *req) { (void)req; }
 static void h2(ac_req *req) { (void)req; }
 
@@ -89,9 +91,5 @@ int main(void) {
   tcase_add_test(tc, unknown_paths_are_404);
   tcase_add_test(tc, known_path_other_method_is_405_with_allow);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return ac_unit_run(s);
 }

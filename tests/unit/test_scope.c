@@ -7,6 +7,8 @@
 
 #include "scope.h"
 
+#include "unit_main.h"
+
 START_TEST(init_for_each_role) {
   static const ac_role roles[] = {AC_ROLE_REP, AC_ROLE_SUPERVISOR, AC_ROLE_MANAGER, AC_ROLE_HQ,
                                   AC_ROLE_NONE};
@@ -172,9 +174,5 @@ int main(void) {
   tcase_add_test(tc, role_names_round_trip);
   tcase_add_test(tc, role_parse_unknown);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return ac_unit_run(s);
 }

@@ -7,6 +7,8 @@
 
 #include "throttle.h"
 
+#include "unit_main.h"
+
 #define T0 ((time_t)1700000000)
 
 START_TEST(below_the_limit_is_allowed) {
@@ -215,9 +217,5 @@ int main(void) {
   tcase_add_test(tc, long_login_names);
   tcase_add_test(tc, concurrent_use_counts_every_failure);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return ac_unit_run(s);
 }

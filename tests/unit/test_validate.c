@@ -8,6 +8,8 @@
 
 #include "validate.h"
 
+#include "unit_main.h"
+
 typedef const char *(*checker)(const json_t *);
 
 static const char *run_str(checker f, const char *s) {
@@ -300,9 +302,5 @@ int main(void) {
   tcase_add_test(tc, request_ids);
   tcase_add_test(tc, idempotency_keys);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return ac_unit_run(s);
 }
