@@ -1,4 +1,4 @@
-# Writes OUT: a C file holding OPENAPI and each file of MIGRATIONS as
+# Writes OUT: a C file holding OPENAPI and each *.sql of MIGRATIONS_DIR as
 # NUL-terminated byte arrays. Run by CMake at build time (see CMakeLists.txt).
 function(embed_bytes path var out_text)
   file(READ ${path} hex HEX)
@@ -11,6 +11,8 @@ embed_bytes(${OPENAPI} openapi_yaml chunk)
 string(APPEND text "${chunk}const char *const ac_embedded_openapi = openapi_yaml;\n")
 string(APPEND text "const size_t ac_embedded_openapi_len = sizeof openapi_yaml - 1;\n\n")
 
+file(GLOB MIGRATIONS ${MIGRATIONS_DIR}/*.sql)
+list(SORT MIGRATIONS)
 set(index 0)
 set(table "")
 foreach(path ${MIGRATIONS})

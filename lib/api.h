@@ -27,4 +27,14 @@ void ac_api_staff_get(ac_req *req);
 void ac_api_staff_patch(ac_req *req);
 void ac_api_staff_password(ac_req *req);
 
+void ac_api_customers_list(ac_req *req);
+void ac_api_customers_create(ac_req *req);
+void ac_api_customers_get(ac_req *req);
+void ac_api_customers_patch(ac_req *req);
+void ac_api_customers_delete(ac_req *req);
+void ac_api_customers_timeline(ac_req *req);
+void ac_api_visits_create(ac_req *req);
+void ac_api_visits_list(ac_req *req);
+void ac_api_visits_get(ac_req *req);
+
 #endif

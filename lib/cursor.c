@@ -55,6 +55,34 @@ long ac_base64url_decode(const char *in, size_t n, unsigned char *out, size_t ou
   return (long)o;
 }
 
+/* Parses decimal digits [p, end) into *out (no sign, no leading zero). */
+static bool parse_decimal(const unsigned char *p, const unsigned char *end, int64_t *out) {
+  if (p == end || (*p == '0' && end - p > 1))
+    return false;
+  int64_t v = 0;
+  for (; p < end; p++) {
+    if (*p < '0' || *p > '9')
+      return false;
+    int digit = *p - '0';
+    if (v > (INT64_MAX - digit) / 10)
+      return false;
+    v = v * 10 + digit;
+  }
+  *out = v;
+  return true;
+}
+
+/* Decodes cursor text into plain (NUL-terminated); its length, or -1. */
+static long decode_plain(const char *cursor, unsigned char *plain, size_t size) {
+  size_t n = strlen(cursor);
+  if (n == 0 || n >= AC_CURSOR_MAX)
+    return -1;
+  long len = ac_base64url_decode(cursor, n, plain, size - 1);
+  if (len >= 0)
+    plain[len] = '\0';
+  return len;
+}
+
 void ac_cursor_encode(int64_t last_id, char out[AC_CURSOR_MAX]) {
   char plain[32];
   int n = snprintf(plain, sizeof plain, "id:%" PRId64, last_id);
@@ -62,23 +90,24 @@ void ac_cursor_encode(int64_t last_id, char out[AC_CURSOR_MAX]) {
 }
 
 bool ac_cursor_decode(const char *cursor, int64_t *last_id) {
-  size_t n = strlen(cursor);
-  unsigned char plain[33];
-  if (n == 0 || n >= AC_CURSOR_MAX)
-    return false;
-  long len = ac_base64url_decode(cursor, n, plain, sizeof plain - 1);
+  unsigned char plain[48];
+  long len = decode_plain(cursor, plain, sizeof plain);
   if (len < 4 || memcmp(plain, "id:", 3) != 0)
     return false;
-  plain[len] = '\0';
-  int64_t v = 0;
-  for (long i = 3; i < len; i++) {
-    if (plain[i] < '0' || plain[i] > '9' || (i == 3 && plain[i] == '0'))
-      return false;
-    int digit = plain[i] - '0';
-    if (v > (INT64_MAX - digit) / 10)
-      return false;
-    v = v * 10 + digit;
-  }
-  *last_id = v;
-  return v > 0;
+  return parse_decimal(plain + 3, plain + len, last_id) && *last_id > 0;
+}
+
+void ac_cursor_encode_pair(int64_t a, int64_t b, char out[AC_CURSOR_MAX]) {
+  char plain[48];
+  int n = snprintf(plain, sizeof plain, "p:%" PRId64 ":%" PRId64, a, b);
+  ac_base64url_encode((const unsigned char *)plain, (size_t)n, out);
+}
+
+bool ac_cursor_decode_pair(const char *cursor, int64_t *a, int64_t *b) {
+  unsigned char plain[48];
+  long len = decode_plain(cursor, plain, sizeof plain);
+  if (len < 5 || memcmp(plain, "p:", 2) != 0)
+    return false;
+  const unsigned char *colon = memchr(plain + 2, ':', (size_t)len - 2);
+  return colon && parse_decimal(plain + 2, colon, a) && parse_decimal(colon + 1, plain + len, b);
 }

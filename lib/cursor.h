@@ -7,12 +7,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AC_CURSOR_MAX 48
+#define AC_CURSOR_MAX 64
 
 /* Writes a NUL-terminated cursor for `last_id` into out (AC_CURSOR_MAX bytes). */
 void ac_cursor_encode(int64_t last_id, char out[AC_CURSOR_MAX]);
 /* False for anything ac_cursor_encode did not produce. */
 bool ac_cursor_decode(const char *cursor, int64_t *last_id);
+
+/* For lists in (time, id) order: a pair of non-negative numbers. */
+void ac_cursor_encode_pair(int64_t a, int64_t b, char out[AC_CURSOR_MAX]);
+bool ac_cursor_decode_pair(const char *cursor, int64_t *a, int64_t *b);
 
 /* base64url without padding; out holds 4*ceil(n/3)+1 bytes. Returns length. */
 size_t ac_base64url_encode(const unsigned char *in, size_t n, char *out);

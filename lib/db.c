@@ -71,6 +71,8 @@ static bool prepare(PGconn *c, const ac_sql *s) {
             s->name);
     abort();
   }
+  if (s->plan_per_call)
+    return true;
   PGresult *r = PQprepare(c, s->name, s->text, 0, NULL);
   bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
   if (!ok && PQstatus(c) == CONNECTION_OK)
@@ -154,7 +156,8 @@ ac_db_status ac_tx_exec(ac_tx *tx, const ac_sql *sql, int nparams, const char *c
     return AC_DB_ERROR;
   for (int i = 0; i < nparams; i++)
     all[n++] = params[i];
-  PGresult *r = PQexecPrepared(tx->conn, sql->name, n, all, NULL, NULL, 0);
+  PGresult *r = sql->plan_per_call ? PQexecParams(tx->conn, sql->text, n, NULL, all, NULL, NULL, 0)
+                                   : PQexecPrepared(tx->conn, sql->name, n, all, NULL, NULL, 0);
   ExecStatusType st = PQresultStatus(r);
   if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
     /* No row returned, or an INSERT/UPDATE/DELETE that touched none. */

@@ -33,6 +33,10 @@ typedef struct ac_sql {
   const char *name; /* prepared statement name, unique */
   const char *text;
   const char *why_unscoped; /* NULL: scoped ($1, $2 are the scope) */
+  /* Searches whose best plan depends on the values (a rare name against a
+   * common one) are planned on every call instead of prepared once; their
+   * values still travel only as parameters. */
+  bool plan_per_call;
 } ac_sql;
 
 typedef struct ac_tx ac_tx;

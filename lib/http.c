@@ -124,16 +124,35 @@ bool ac_req_query_bool(ac_req *req, const char *name, int *out) {
   return false;
 }
 
-bool ac_req_page(ac_req *req, int *limit, int64_t *after_id) {
+static bool page_limit(ac_req *req, int *limit) {
   const char *l = ac_req_query(req, "limit");
-  const char *c = ac_req_query(req, "cursor");
   int64_t x = 50;
   if (l && (!parse_positive(l, strlen(l), &x) || x > 200)) {
     ac_reply_problem(req, AC_ERR_VALIDATION, "limit", NULL, "limit must be 1 to 200");
     return false;
   }
   *limit = (int)x;
+  return true;
+}
+
+bool ac_req_page_pair(ac_req *req, int *limit, int64_t *at_us, int64_t *id) {
+  const char *c = ac_req_query(req, "cursor");
+  *at_us = *id = 0;
+  if (!page_limit(req, limit))
+    return false;
+  if (c && !ac_cursor_decode_pair(c, at_us, id)) {
+    ac_reply_problem(req, AC_ERR_VALIDATION, "cursor", NULL,
+                     "cursor is not one this server gave out");
+    return false;
+  }
+  return true;
+}
+
+bool ac_req_page(ac_req *req, int *limit, int64_t *after_id) {
+  const char *c = ac_req_query(req, "cursor");
   *after_id = 0;
+  if (!page_limit(req, limit))
+    return false;
   if (c && !ac_cursor_decode(c, after_id)) {
     ac_reply_problem(req, AC_ERR_VALIDATION, "cursor", NULL,
                      "cursor is not one this server gave out");
@@ -244,16 +263,14 @@ void ac_reply_set_location(ac_req *req, const char *prefix, int64_t id) {
   snprintf(req->location, sizeof req->location, "%s/%" PRId64, prefix, id);
 }
 
-void ac_reply_page(ac_req *req, PGresult *rows, int limit) {
+/* Writes {"items":[json column of the first `limit` rows],"next_cursor":…}. */
+static void reply_rows(ac_req *req, PGresult *rows, int limit, int json_col,
+                       const char *cursor /* "" when this is the last page */) {
   int n = rows ? PQntuples(rows) : 0;
   int shown = n > limit ? limit : n;
-  size_t cap = 64;
+  size_t cap = 64 + AC_CURSOR_MAX;
   for (int i = 0; i < shown; i++)
-    cap += (size_t)PQgetlength(rows, i, 1) + 1;
-  char cursor[AC_CURSOR_MAX] = "";
-  if (n > limit)
-    ac_cursor_encode(ac_pq_ll(rows, shown - 1, 0), cursor);
-  cap += sizeof cursor;
+    cap += (size_t)PQgetlength(rows, i, json_col) + 1;
   char *out = malloc(cap); /* owned by req once set as the body */
   if (!out) {
     PQclear(rows);
@@ -264,16 +281,30 @@ void ac_reply_page(ac_req *req, PGresult *rows, int limit) {
   for (int i = 0; i < shown; i++) {
     if (i)
       out[len++] = ',';
-    size_t l = (size_t)PQgetlength(rows, i, 1);
-    memcpy(out + len, PQgetvalue(rows, i, 1), l);
+    size_t l = (size_t)PQgetlength(rows, i, json_col);
+    memcpy(out + len, PQgetvalue(rows, i, json_col), l);
     len += l;
   }
   if (cursor[0])
-    len += (size_t)snprintf(out + len, cap - len, "],\"next_cursor\":\"%s\"}", cursor);
+    snprintf(out + len, cap - len, "],\"next_cursor\":\"%s\"}", cursor);
   else
-    len += (size_t)snprintf(out + len, cap - len, "],\"next_cursor\":null}");
+    snprintf(out + len, cap - len, "],\"next_cursor\":null}");
   PQclear(rows);
   ac_reply_json_text(req, 200, out);
+}
+
+void ac_reply_page(ac_req *req, PGresult *rows, int limit) {
+  char cursor[AC_CURSOR_MAX] = "";
+  if (rows && PQntuples(rows) > limit)
+    ac_cursor_encode(ac_pq_ll(rows, limit - 1, 0), cursor);
+  reply_rows(req, rows, limit, 1, cursor);
+}
+
+void ac_reply_page_pair(ac_req *req, PGresult *rows, int limit) {
+  char cursor[AC_CURSOR_MAX] = "";
+  if (rows && PQntuples(rows) > limit)
+    ac_cursor_encode_pair(ac_pq_ll(rows, limit - 1, 0), ac_pq_ll(rows, limit - 1, 1), cursor);
+  reply_rows(req, rows, limit, 2, cursor);
 }
 
 /* ---- Idempotency-Key ---- */

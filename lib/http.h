@@ -77,6 +77,10 @@ void ac_reply_problem(ac_req *req, ac_error code, const char *field, json_t *ext
 void ac_reply_db_error(ac_req *req, ac_db_status s);
 /* Answers a page: rows of (id, json text) of which at most `limit` are shown. */
 void ac_reply_page(ac_req *req, PGresult *rows /* stolen */, int limit);
+/* The same for newest-first lists: rows of (at_us, id, json text). */
+void ac_reply_page_pair(ac_req *req, PGresult *rows /* stolen */, int limit);
+/* cursor as a (at_us, id) pair; (0, 0) when absent. Answers 400 when bad. */
+bool ac_req_page_pair(ac_req *req, int *limit, int64_t *at_us, int64_t *id);
 void ac_reply_set_etag(ac_req *req, int version);
 void ac_reply_set_location(ac_req *req, const char *prefix, int64_t id);
 

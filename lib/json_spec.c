@@ -122,7 +122,7 @@ bool ac_spec_parse(const json_t *body, const ac_field *spec, void *out, uint64_t
         return fail(err, f->name, "must not be null", 0, 0);
       if (f->type == AC_F_STRING)
         *(const char **)slot = NULL;
-      else if (f->type == AC_F_OBJECT || f->type == AC_F_ID_ARRAY)
+      else if (f->type == AC_F_OBJECT || f->type == AC_F_ID_ARRAY || f->type == AC_F_ARRAY)
         *(const json_t **)slot = v;
       continue;
     }
@@ -145,6 +145,15 @@ bool ac_spec_parse(const json_t *body, const ac_field *spec, void *out, uint64_t
     case AC_F_OBJECT:
       if (!json_is_object(v))
         return fail(err, f->name, "must be an object", 0, 0);
+      *(const json_t **)slot = v;
+      break;
+    case AC_F_ARRAY:
+      if (!json_is_array(v))
+        return fail(err, f->name, "must be an array", 0, 0);
+      if ((long long)json_array_size(v) < f->min)
+        return fail(err, f->name, "must have at least %lld item(s)", f->min, 0);
+      if (f->max && (long long)json_array_size(v) > f->max)
+        return fail(err, f->name, "must have at most %lld items", f->max, 0);
       *(const json_t **)slot = v;
       break;
     case AC_F_END:

@@ -17,6 +17,7 @@ typedef enum ac_field_type {
   AC_F_BOOL,      /* out: bool */
   AC_F_ID_ARRAY,  /* out: const json_t * (borrowed): array of distinct positive integers */
   AC_F_OBJECT,    /* out: const json_t * (borrowed): a JSON object, or json null if nullable */
+  AC_F_ARRAY,     /* out: const json_t * (borrowed): an array of min..max items (check the items) */
 } ac_field_type;
 
 /* Extra check on a value of the right type: NULL when fine, else a static message. */
@@ -27,7 +28,7 @@ typedef struct ac_field {
   ac_field_type type;
   bool required;
   bool nullable;
-  int64_t min;  /* STRING: characters; INT: value; ID_ARRAY: items */
+  int64_t min;  /* STRING: characters; INT: value; ID_ARRAY, ARRAY: items */
   int64_t max;  /* same; 0 = no upper bound */
   const char *const *one_of; /* STRING: allowed values, NULL-terminated; NULL = any */
   ac_field_check check;

@@ -14,6 +14,14 @@ const char *ac_check_business_hours(const json_t *v); /* null or {mon:{open,clos
 /* "HH:MM" with 00:00..24:00; minutes since midnight, or -1. */
 int ac_parse_hhmm(const char *s);
 
+/* "YYYY-MM-DD", a real calendar date; days since 1970-01-01 in *days. */
+bool ac_parse_date(const char *s, long *days);
+/* RFC 3339 date-time ("2026-11-22T08:00:00Z", fractions and offsets
+ * allowed) → microseconds since the epoch. */
+bool ac_parse_rfc3339(const char *s, long long *epoch_us);
+/* Days since the epoch of a civil date (proleptic Gregorian). */
+long ac_days_from_civil(int y, int m, int d);
+
 /* Header tokens: X-Request-Id (1-64 of A-Za-z0-9._-) and Idempotency-Key
  * (1-255 visible ASCII). */
 bool ac_valid_request_id(const char *s);

@@ -1,6 +1,7 @@
 #include "routes.h"
 
 #include "api.h"
+#include "db_customers.h"
 #include "db_staff.h"
 #include "db_stores.h"
 #include "idempotency.h"
@@ -22,9 +23,20 @@ const ac_route ac_routes[] = {
     {"GET", "/v1/staff/{id}", ac_api_staff_get, 0},
     {"PATCH", "/v1/staff/{id}", ac_api_staff_patch, AC_ROUTE_JSON_BODY},
     {"POST", "/v1/staff/{id}/password", ac_api_staff_password, AC_ROUTE_JSON_BODY},
+
+    {"GET", "/v1/customers", ac_api_customers_list, 0},
+    {"POST", "/v1/customers", ac_api_customers_create, AC_ROUTE_JSON_BODY | AC_ROUTE_IDEMPOTENT},
+    {"GET", "/v1/customers/{id}", ac_api_customers_get, 0},
+    {"PATCH", "/v1/customers/{id}", ac_api_customers_patch, AC_ROUTE_JSON_BODY},
+    {"DELETE", "/v1/customers/{id}", ac_api_customers_delete, 0},
+    {"GET", "/v1/customers/{id}/timeline", ac_api_customers_timeline, 0},
+    {"GET", "/v1/customers/{id}/visits", ac_api_visits_list, 0},
+    {"POST", "/v1/customers/{id}/visits", ac_api_visits_create,
+     AC_ROUTE_JSON_BODY | AC_ROUTE_IDEMPOTENT},
+    {"GET", "/v1/customers/{id}/visits/{visit_id}", ac_api_visits_get, 0},
     {0},
 };
 
 /* Every prepared statement, prepared on each connection at connect time. */
-const ac_sql *const *const ac_sql_registry[] = {ac_sql_stores, ac_sql_staff, ac_sql_idempotency,
+const ac_sql *const *const ac_sql_registry[] = {ac_sql_stores, ac_sql_staff, ac_sql_idempotency, ac_sql_customers,
                                                 NULL};
