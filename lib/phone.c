@@ -44,10 +44,12 @@ static bool cn_mobile(const char *national) {
   return strlen(national) == 11 && national[0] == '1' && national[1] >= '3' && national[1] <= '9';
 }
 
-/* Without the trunk 0: area code and number, 9-11 digits, not 0 or 1 first. */
+/* Without the trunk 0: area code and number, 9-11 digits. Area codes start
+ * with 2-9, or are Beijing's 10; any other leading 1 is a mobile prefix. */
 static bool cn_landline(const char *national) {
   size_t n = strlen(national);
-  return n >= 9 && n <= 11 && national[0] >= '2';
+  return n >= 9 && n <= 11 &&
+         (national[0] >= '2' || (national[0] == '1' && national[1] == '0'));
 }
 
 bool ac_phone_normalize(const char *in, char out[AC_PHONE_MAX]) {

@@ -258,9 +258,9 @@ START_TEST(cursor_decode_rejects_too_long) {
   char c[AC_CURSOR_MAX + 16];
   int64_t id = 0;
   /* "id:" followed by many digits: more than an int64 and beyond AC_CURSOR_MAX */
-  char plain[64] = "id:";
-  memset(plain + 3, '1', 40);
-  plain[43] = '\0';
+  char plain[80] = "id:";
+  memset(plain + 3, '1', 48);
+  plain[51] = '\0';
   forge(plain, strlen(plain), c);
   ck_assert_uint_ge(strlen(c), AC_CURSOR_MAX);
   ck_assert(!ac_cursor_decode(c, &id));
@@ -279,6 +279,32 @@ START_TEST(cursor_decode_rejects_too_long) {
 }
 END_TEST
 
+START_TEST(pair_cursors_round_trip) {
+  const int64_t pairs[][2] = {{0, 0}, {1, 1}, {1795334400000000LL, 42}, {INT64_MAX, INT64_MAX}};
+  for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+    char c[AC_CURSOR_MAX];
+    ac_cursor_encode_pair(pairs[i][0], pairs[i][1], c);
+    int64_t a = -1, b = -1;
+    ck_assert_msg(ac_cursor_decode_pair(c, &a, &b), "pair %zu", i);
+    ck_assert_int_eq(a, pairs[i][0]);
+    ck_assert_int_eq(b, pairs[i][1]);
+    /* the two kinds never stand in for each other */
+    int64_t id;
+    ck_assert(!ac_cursor_decode(c, &id));
+  }
+  char single[AC_CURSOR_MAX];
+  ac_cursor_encode(7, single);
+  int64_t a, b;
+  ck_assert(!ac_cursor_decode_pair(single, &a, &b));
+  char raw[AC_CURSOR_MAX];
+  const char *bad[] = {"p:", "p:1", "p:1:", "p::1", "p:-1:2", "p:01:2", "p:1:2:3", "p:1:x", NULL};
+  for (int i = 0; bad[i]; i++) {
+    ac_base64url_encode((const unsigned char *)bad[i], strlen(bad[i]), raw);
+    ck_assert_msg(!ac_cursor_decode_pair(raw, &a, &b), "accepted %s", bad[i]);
+  }
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("cursor");
   TCase *b64 = tcase_create("base64url");
@@ -289,6 +315,7 @@ int main(void) {
   tcase_add_test(b64, base64url_decode_rejects_impossible_lengths_and_trailing_bits);
   tcase_add_test(b64, base64url_decode_respects_out_size);
   tcase_add_test(b64, base64url_round_trips_all_bytes_and_lengths);
+  tcase_add_test(b64, pair_cursors_round_trip);
   suite_add_tcase(s, b64);
   TCase *cur = tcase_create("cursor");
   tcase_set_timeout(cur, 30);

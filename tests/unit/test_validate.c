@@ -285,11 +285,56 @@ START_TEST(idempotency_keys) {
 }
 END_TEST
 
+START_TEST(dates_parse_real_calendar_days) {
+  long d = -1;
+  ck_assert(ac_parse_date("1970-01-01", &d));
+  ck_assert_int_eq(d, 0);
+  ck_assert(ac_parse_date("2000-03-01", &d));
+  ck_assert_int_eq(d, 11017);
+  ck_assert(ac_parse_date("2024-02-29", &d)); /* leap year */
+  ck_assert_int_eq(d, 19782);
+  ck_assert(ac_parse_date("1900-01-01", &d));
+  ck_assert_int_eq(d, -25567);
+  const char *bad[] = {"2023-02-29", "2100-02-29", "2023-02-30", "2023-13-01", "2023-00-10",
+                       "2023-04-31", "2023-1-01",  "20230101",   "2023-01-01T", "abcd-ef-gh",
+                       "",           " 2023-01-01", NULL};
+  for (int i = 0; bad[i]; i++)
+    ck_assert_msg(!ac_parse_date(bad[i], &d), "accepted %s", bad[i]);
+  ck_assert(!ac_parse_date(NULL, &d));
+}
+END_TEST
+
+START_TEST(rfc3339_times_to_microseconds) {
+  long long us = -1;
+  ck_assert(ac_parse_rfc3339("1970-01-01T00:00:00Z", &us));
+  ck_assert_int_eq(us, 0);
+  ck_assert(ac_parse_rfc3339("2026-11-22T08:00:00Z", &us));
+  ck_assert_int_eq(us, 1795334400LL * 1000000);
+  /* the same instant written in China time */
+  long long same = -1;
+  ck_assert(ac_parse_rfc3339("2026-11-22T16:00:00+08:00", &same));
+  ck_assert_int_eq(same, us);
+  ck_assert(ac_parse_rfc3339("2026-11-22T08:00:00.25Z", &same));
+  ck_assert_int_eq(same, us + 250000);
+  ck_assert(ac_parse_rfc3339("2026-11-22T03:30:00-04:30", &same));
+  ck_assert_int_eq(same, us);
+  ck_assert(ac_parse_rfc3339("2026-11-22t08:00:00z", &same));
+  const char *bad[] = {"2026-11-22",           "2026-11-22T08:00:00",      "2026-11-22 08:00:00Z",
+                       "2026-11-22T24:00:00Z", "2026-11-22T08:60:00Z",     "2026-11-22T08:00:00+8",
+                       "2026-02-30T08:00:00Z", "2026-11-22T08:00:00.Z",    "2026-11-22T08:00:00Zx",
+                       "2026-11-22T08:00:00+08:00:00", "", NULL};
+  for (int i = 0; bad[i]; i++)
+    ck_assert_msg(!ac_parse_rfc3339(bad[i], &same), "accepted %s", bad[i]);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("validate");
   TCase *tc = tcase_create("validate");
   tcase_set_timeout(tc, 30);
   tcase_add_test(tc, store_codes);
+  tcase_add_test(tc, dates_parse_real_calendar_days);
+  tcase_add_test(tc, rfc3339_times_to_microseconds);
   tcase_add_test(tc, logins);
   tcase_add_test(tc, timezone_names);
   tcase_add_test(tc, parse_hhmm_valid);
