@@ -159,7 +159,7 @@ bool ac_parse_rfc3339(const char *s, long long *epoch_us) {
   long offset_s = 0;
   if (*p == 'Z' || *p == 'z') {
     p++;
-  } else if (*p == '+' || *p == '-') {
+  } else if ((*p == '+' || *p == '-') && strlen(p) == 6) {
     int oh = digits_at(p + 1, 2), om = p[3] == ':' ? digits_at(p + 4, 2) : -1;
     if (oh < 0 || oh > 23 || om < 0 || om > 59)
       return false;
