@@ -108,6 +108,16 @@ END_TEST
  * Beijing store (BJ001): 010-6234 5678 is a real landline. */
 START_TEST(beijing_landline_010) {
   norm_is("010-6234 5678", "+861062345678");
+  norm_is("(010) 62345678", "+861062345678");
+  norm_is("+86 10 6234 5678", "+861062345678");
+  norm_is("0086 10 6234 5678", "+861062345678");
+  /* any other 1x after the trunk 0 is neither a landline nor a mobile */
+  norm_is("011-6234 5678", NULL);
+  norm_is("+86 11 6234 5678", NULL);
+  norm_is("013800138000", NULL);
+  char out[AC_PHONE_MASKED_MAX];
+  ac_phone_mask("+861062345678", out);
+  ck_assert_str_eq(out, "+8610****5678");
 }
 END_TEST
 
