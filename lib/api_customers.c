@@ -282,7 +282,7 @@ typedef struct list_ctx {
   char phone[AC_PHONE_MAX];
   char prefix[AC_PHONE_MAX];
   char tiers[64];
-  int64_t after;
+  ac_page_after after;
   int limit;
   PGresult *rows;
   ac_customer_match match;
@@ -359,7 +359,7 @@ static bool parse_tiers(ac_req *req, const char *v, char *out, size_t size) {
 
 static ac_db_status list_tx(ac_tx *tx, void *p) {
   list_ctx *c = p;
-  return ac_customer_list(tx, &c->filter, c->after, c->limit, &c->rows);
+  return ac_customer_list(tx, &c->filter, &c->after, c->limit, &c->rows);
 }
 
 void ac_api_customers_list(ac_req *req) {
@@ -373,7 +373,7 @@ void ac_api_customers_list(ac_req *req) {
     reply_phone_lookup(req, &c);
     return;
   }
-  if (!ac_req_page(req, &c.limit, &c.after) || !ac_req_query_id(req, "store", &c.filter.store) ||
+  if (!ac_req_query_id(req, "store", &c.filter.store) ||
       !query_int(req, "birthday_month", 1, 12, &c.filter.birthday_month) ||
       !query_int(req, "lapsed_days", 1, 36500, &c.filter.lapsed_days))
     return;
@@ -389,6 +389,11 @@ void ac_api_customers_list(ac_req *req) {
     else
       c.filter.name_q = q;
   }
+  /* Phone searches page in phone order, everything else in id order. */
+  if (c.filter.phone_prefix
+          ? !ac_req_page_phone(req, &c.limit, c.after.phone, sizeof c.after.phone)
+          : !ac_req_page(req, &c.limit, &c.after.id))
+    return;
   const char *tag = ac_req_query(req, "tag");
   if (tag) {
     size_t chars = ac_utf8_chars(tag, strlen(tag));
@@ -407,6 +412,8 @@ void ac_api_customers_list(ac_req *req) {
   ac_db_status s = ac_db_read(&req->scope, list_tx, &c);
   if (s != AC_DB_OK && s != AC_DB_NOROW)
     ac_reply_db_error(req, s);
+  else if (c.filter.phone_prefix)
+    ac_reply_page_phone(req, c.rows, c.limit);
   else
     ac_reply_page(req, c.rows, c.limit);
 }

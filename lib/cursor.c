@@ -111,3 +111,22 @@ bool ac_cursor_decode_pair(const char *cursor, int64_t *a, int64_t *b) {
   const unsigned char *colon = memchr(plain + 2, ':', (size_t)len - 2);
   return colon && parse_decimal(plain + 2, colon, a) && parse_decimal(colon + 1, plain + len, b);
 }
+
+void ac_cursor_encode_phone(const char *phone, char out[AC_CURSOR_MAX]) {
+  char plain[24];
+  int n = snprintf(plain, sizeof plain, "ph:%.16s", phone);
+  ac_base64url_encode((const unsigned char *)plain, (size_t)n, out);
+}
+
+bool ac_cursor_decode_phone(const char *cursor, char *out, size_t size) {
+  unsigned char plain[48];
+  long len = decode_plain(cursor, plain, sizeof plain);
+  if (len < 5 || len > 19 || memcmp(plain, "ph:+", 4) != 0 || (size_t)(len - 3) >= size)
+    return false;
+  for (long i = 4; i < len; i++)
+    if (plain[i] < '0' || plain[i] > '9')
+      return false;
+  memcpy(out, plain + 3, (size_t)(len - 3));
+  out[len - 3] = '\0';
+  return true;
+}

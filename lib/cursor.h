@@ -18,6 +18,11 @@ bool ac_cursor_decode(const char *cursor, int64_t *last_id);
 void ac_cursor_encode_pair(int64_t a, int64_t b, char out[AC_CURSOR_MAX]);
 bool ac_cursor_decode_pair(const char *cursor, int64_t *a, int64_t *b);
 
+/* For lists in phone order: the last E.164 number ("+" and digits). */
+void ac_cursor_encode_phone(const char *phone, char out[AC_CURSOR_MAX]);
+/* out holds at least 17 bytes. */
+bool ac_cursor_decode_phone(const char *cursor, char *out, size_t size);
+
 /* base64url without padding; out holds 4*ceil(n/3)+1 bytes. Returns length. */
 size_t ac_base64url_encode(const unsigned char *in, size_t n, char *out);
 /* Returns decoded length, or -1 on a character outside the alphabet. */

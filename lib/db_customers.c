@@ -39,22 +39,53 @@ static const ac_sql CUSTOMER_BY_PHONE = {
 static const ac_sql CUSTOMER_ID_BY_PHONE = {
     "customer_id_by_phone", "SELECT id FROM customers WHERE phone = $1",
     "a duplicate phone reveals the existing id, as SPEC.md §6 requires"};
+/* Filters every list takes, with their parameter numbers. */
+#define FILTERS(store, tag, tiers, month, lapsed)                                                  \
+  " AND (" store "::bigint IS NULL OR EXISTS (SELECT 1 FROM customer_stores f "                    \
+  "WHERE f.customer_id = c.id AND f.store_id = " store "))"                                        \
+  " AND (" tag "::text IS NULL OR c.tags @> ARRAY[" tag "::text])"                                 \
+  " AND (" tiers "::text[] IS NULL OR c.member_tier = ANY(" tiers "::text[]))"                     \
+  " AND (" month "::int IS NULL OR extract(month FROM c.birthday) = " month ")"                    \
+  " AND (" lapsed "::int IS NULL OR coalesce(c.last_visit_at, c.created_at) < "                    \
+  "now() - make_interval(days => " lapsed "))"
+
+/* Case-insensitive substring of the name, the search text's LIKE
+ * metacharacters escaped. */
+#define NAME_CONTAINS(q)                                                                           \
+  "lower(c.name) LIKE '%' || replace(replace(replace(lower(" q "), '\\', '\\\\'), '%', "      \
+  "'\\%'), '_', '\\_') || '%'"
+
+/* Planned per call: which filters are set decides the best plan. */
 static const ac_sql CUSTOMER_LIST = {
     "customer_list",
     "SELECT c.id, " CUSTOMER_JSON " FROM customers c WHERE " VISIBLE
-    " AND c.erased_at IS NULL AND c.id > $3"
-    " AND ($4::text IS NULL OR (c.name_grams @> query_grams($4) AND lower(c.name) LIKE '%' || "
-    "replace(replace(replace(lower($4), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'))"
-    " AND ($5::text IS NULL OR c.phone LIKE $5 || '%')"
-    " AND ($6::bigint IS NULL OR EXISTS (SELECT 1 FROM customer_stores f "
-    "WHERE f.customer_id = c.id AND f.store_id = $6))"
-    " AND ($7::text IS NULL OR c.tags @> ARRAY[$7::text])"
-    " AND ($8::text[] IS NULL OR c.member_tier = ANY($8::text[]))"
-    " AND ($9::int IS NULL OR extract(month FROM c.birthday) = $9)"
-    " AND ($10::int IS NULL OR coalesce(c.last_visit_at, c.created_at) < "
-    "now() - make_interval(days => $10))"
-    " ORDER BY c.id LIMIT $11::int + 1",
+    " AND c.erased_at IS NULL AND c.id > $3" FILTERS("$4", "$5", "$6", "$7", "$8")
+    " ORDER BY c.id LIMIT $9::int + 1",
     NULL, true};
+/* Name search through one store's (or, as 0, the chain's) gram range, read
+ * in customer id order: stops after a page. */
+static const ac_sql NAME_SEARCH_ONE = {
+    "customer_name_search_one",
+    "SELECT c.id, " CUSTOMER_JSON " FROM customer_name_grams g JOIN customers c "
+    "ON c.id = g.customer_id WHERE g.store_id = $3 AND ($1 OR $3 = ANY($2::bigint[])) "
+    "AND g.gram = (query_grams($4))[1] AND g.customer_id > $5 AND " NAME_CONTAINS("$4")
+    " AND c.erased_at IS NULL" FILTERS("$6", "$7", "$8", "$9", "$10")
+    " ORDER BY g.customer_id LIMIT $11::int + 1"};
+/* The same for a supervisor of several stores. */
+static const ac_sql NAME_SEARCH_MANY = {
+    "customer_name_search_many",
+    "SELECT c.id, " CUSTOMER_JSON " FROM customers c WHERE c.id IN (SELECT g.customer_id "
+    "FROM customer_name_grams g WHERE ($1 OR g.store_id = ANY($2::bigint[])) "
+    "AND g.gram = (query_grams($3))[1] AND g.customer_id > $4) AND " NAME_CONTAINS("$3")
+    " AND c.erased_at IS NULL" FILTERS("$5", "$6", "$7", "$8", "$9")
+    " ORDER BY c.id LIMIT $10::int + 1"};
+/* Phone prefix: the unique phone index read in phone order (phones are "+"
+ * and digits, all below "~" in the C collation). */
+static const ac_sql PHONE_SEARCH = {
+    "customer_phone_search",
+    "SELECT c.phone, c.id, " CUSTOMER_JSON " FROM customers c WHERE c.phone >= $3 "
+    "AND c.phone < $3 || '~' AND c.phone > $4 AND " VISIBLE " AND c.erased_at IS NULL"
+    FILTERS("$5", "$6", "$7", "$8", "$9") " ORDER BY c.phone LIMIT $10::int + 1"};
 /* Inserts only into one of the caller's stores. */
 static const ac_sql CUSTOMER_INSERT = {
     "customer_insert",
@@ -135,6 +166,7 @@ static const ac_sql TIMELINE_VISITS = {
 
 const ac_sql *const ac_sql_customers[] = {
     &CUSTOMER_GET,    &CUSTOMER_BY_PHONE,     &CUSTOMER_ID_BY_PHONE,   &CUSTOMER_LIST,
+    &NAME_SEARCH_ONE, &NAME_SEARCH_MANY,      &PHONE_SEARCH,
     &CUSTOMER_INSERT, &CUSTOMER_STORES_ADD,   &CUSTOMER_LOCK,          &CUSTOMER_UPDATE,
     &CUSTOMER_ERASE,  &CUSTOMER_EVENT_ERASED, &CUSTOMER_LOCK_BY_PHONE, &STAFF_IN_STORE,
     &VISIT_INSERT,    &VISIT_GET,             &VISIT_LIST,             &TIMELINE_VISITS,
@@ -184,22 +216,45 @@ ac_db_status ac_customer_id_by_phone(ac_tx *tx, const char *phone, int64_t *id) 
   return s;
 }
 
-ac_db_status ac_customer_list(ac_tx *tx, const ac_customer_filter *f, int64_t after_id, int limit,
-                              PGresult **rows) {
-  char after[24], store[24], month[8], lapsed[16], lim[12];
+ac_db_status ac_customer_list(ac_tx *tx, const ac_customer_filter *f, const ac_page_after *after,
+                              int limit, PGresult **rows) {
+  char after_id[24], store[24], month[8], lapsed[16], lim[12], drive[24];
+  snprintf(after_id, sizeof after_id, "%" PRId64, after->id);
   snprintf(month, sizeof month, "%d", f->birthday_month);
   snprintf(lapsed, sizeof lapsed, "%d", f->lapsed_days);
   snprintf(lim, sizeof lim, "%d", limit);
-  const char *p[] = {ID_TEXT(after, after_id),
-                     f->name_q,
-                     f->phone_prefix,
-                     f->store ? ID_TEXT(store, f->store) : NULL,
-                     f->tag,
-                     f->tiers_text,
-                     f->birthday_month ? month : NULL,
-                     f->lapsed_days ? lapsed : NULL,
-                     lim};
-  return ac_tx_exec(tx, &CUSTOMER_LIST, 9, p, rows);
+  const char *filters[] = {f->store ? ID_TEXT(store, f->store) : NULL, f->tag, f->tiers_text,
+                           f->birthday_month ? month : NULL, f->lapsed_days ? lapsed : NULL};
+  const char *p[12];
+  int n = 0;
+  const ac_sql *sql = &CUSTOMER_LIST;
+  const ac_scope *scope = ac_tx_scope(tx);
+  if (f->phone_prefix) {
+    sql = &PHONE_SEARCH;
+    p[n++] = f->phone_prefix;
+    p[n++] = after->phone;
+  } else if (f->name_q) {
+    /* The range to read: the store asked for, the caller's only store, or
+     * the chain's (0) for HQ; several stores read every range of theirs. */
+    int64_t one = f->store ? f->store
+                  : scope->all_stores ? 0
+                  : scope->n_stores == 1 ? scope->stores[0]
+                                         : -1;
+    if (one >= 0) {
+      sql = &NAME_SEARCH_ONE;
+      p[n++] = ID_TEXT(drive, one);
+    } else {
+      sql = &NAME_SEARCH_MANY;
+    }
+    p[n++] = f->name_q;
+    p[n++] = after_id;
+  } else {
+    p[n++] = after_id;
+  }
+  for (size_t i = 0; i < sizeof filters / sizeof *filters; i++)
+    p[n++] = filters[i];
+  p[n++] = lim;
+  return ac_tx_exec(tx, sql, n, p, rows);
 }
 
 static ac_db_status add_store(ac_tx *tx, int64_t store_id, int64_t customer_id) {

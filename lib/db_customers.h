@@ -31,7 +31,7 @@ typedef struct ac_customer_fields {
 typedef struct ac_customer_filter {
   const char *name_q;       /* name substring or NULL */
   const char *phone_prefix; /* E.164 prefix or NULL */
-  int64_t store;            /* 0 = any */
+  int64_t store;            /* 0 = any; with name_q it must be one of the caller's */
   const char *tag;          /* NULL = any */
   const char *tiers_text;   /* "{gold,vip}" or NULL */
   int birthday_month;       /* 0 = any */
@@ -51,9 +51,17 @@ ac_db_status ac_customer_get(ac_tx *tx, int64_t id, char **json, int *version);
 ac_db_status ac_customer_by_phone(ac_tx *tx, const char *phone, ac_customer_match *m);
 /* Id of the customer holding phone (any scope): duplicate reporting only. */
 ac_db_status ac_customer_id_by_phone(ac_tx *tx, const char *phone, int64_t *id);
-/* Columns id, json; at most limit+1 rows; caller PQclear()s. */
-ac_db_status ac_customer_list(ac_tx *tx, const ac_customer_filter *f, int64_t after_id, int limit,
-                              PGresult **rows);
+/* Where a page starts: after an id (id order), or after a phone number
+ * (phone order, used when f->phone_prefix is set; "" from the start). */
+typedef struct ac_page_after {
+  int64_t id;
+  char phone[AC_PHONE_MAX];
+} ac_page_after;
+
+/* Columns id, json (phone searches: phone, id, json); at most limit+1 rows;
+ * caller PQclear()s. */
+ac_db_status ac_customer_list(ac_tx *tx, const ac_customer_filter *f, const ac_page_after *after,
+                              int limit, PGresult **rows);
 /* NOROW when home_store_id is not one of the caller's stores. */
 ac_db_status ac_customer_insert(ac_tx *tx, const ac_customer_fields *f, int64_t *id, char **json,
                                 int *version);

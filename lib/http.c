@@ -148,6 +148,19 @@ bool ac_req_page_pair(ac_req *req, int *limit, int64_t *at_us, int64_t *id) {
   return true;
 }
 
+bool ac_req_page_phone(ac_req *req, int *limit, char *after_phone, size_t size) {
+  const char *c = ac_req_query(req, "cursor");
+  after_phone[0] = '\0';
+  if (!page_limit(req, limit))
+    return false;
+  if (c && !ac_cursor_decode_phone(c, after_phone, size)) {
+    ac_reply_problem(req, AC_ERR_VALIDATION, "cursor", NULL,
+                     "cursor is not one this server gave out for this search");
+    return false;
+  }
+  return true;
+}
+
 bool ac_req_page(ac_req *req, int *limit, int64_t *after_id) {
   const char *c = ac_req_query(req, "cursor");
   *after_id = 0;
@@ -298,6 +311,13 @@ void ac_reply_page(ac_req *req, PGresult *rows, int limit) {
   if (rows && PQntuples(rows) > limit)
     ac_cursor_encode(ac_pq_ll(rows, limit - 1, 0), cursor);
   reply_rows(req, rows, limit, 1, cursor);
+}
+
+void ac_reply_page_phone(ac_req *req, PGresult *rows, int limit) {
+  char cursor[AC_CURSOR_MAX] = "";
+  if (rows && PQntuples(rows) > limit)
+    ac_cursor_encode_phone(PQgetvalue(rows, limit - 1, 0), cursor);
+  reply_rows(req, rows, limit, 2, cursor);
 }
 
 void ac_reply_page_pair(ac_req *req, PGresult *rows, int limit) {

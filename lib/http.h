@@ -77,6 +77,10 @@ void ac_reply_problem(ac_req *req, ac_error code, const char *field, json_t *ext
 void ac_reply_db_error(ac_req *req, ac_db_status s);
 /* Answers a page: rows of (id, json text) of which at most `limit` are shown. */
 void ac_reply_page(ac_req *req, PGresult *rows /* stolen */, int limit);
+/* The same for lists in phone order: rows of (phone, id, json text). */
+void ac_reply_page_phone(ac_req *req, PGresult *rows /* stolen */, int limit);
+/* limit, and the cursor of a phone-ordered list ("" when absent). */
+bool ac_req_page_phone(ac_req *req, int *limit, char *after_phone, size_t size);
 /* The same for newest-first lists: rows of (at_us, id, json text). */
 void ac_reply_page_pair(ac_req *req, PGresult *rows /* stolen */, int limit);
 /* cursor as a (at_us, id) pair; (0, 0) when absent. Answers 400 when bad. */

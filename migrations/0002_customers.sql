@@ -1,9 +1,10 @@
 -- Customers (the chain's customer file), their visits, which stores may see
 -- them, and the customer event log.
 
--- Unigrams and bigrams of a lower-cased name: a GIN index on them answers
+-- Unigrams and bigrams of a lower-cased name: an index on them answers
 -- substring searches of one or more characters, which trigram indexes
--- cannot do for the two- and three-character names common in Chinese.
+-- cannot do for the two- and three-character names common in Chinese
+-- (see customer_name_grams below).
 CREATE FUNCTION name_grams(t text) RETURNS text[]
   LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
   SELECT coalesce(array_agg(DISTINCT g), '{}') FROM (
@@ -47,7 +48,6 @@ CREATE TABLE customers (
   CONSTRAINT customers_phone_present CHECK (erased_at IS NOT NULL OR phone IS NOT NULL)
 );
 CREATE UNIQUE INDEX customers_phone_key ON customers (phone) WHERE phone IS NOT NULL;
-CREATE INDEX customers_name_grams_idx ON customers USING gin (name_grams);
 CREATE INDEX customers_tags_idx ON customers USING gin (tags);
 CREATE INDEX customers_home_store_idx ON customers (home_store_id, id);
 
@@ -86,3 +86,52 @@ CREATE TABLE customer_events (
   note        text CHECK (char_length(note) <= 2000)
 );
 CREATE INDEX customer_events_customer_idx ON customer_events (customer_id, id);
+
+-- Name search index: one row per (store that sees the customer, gram of the
+-- name), plus store 0 for the chain-wide view HQ searches. A search reads one
+-- (store, gram) range in customer id order and stops after a page, however
+-- common the name: a GIN index would fetch every match before sorting.
+-- Kept by the triggers below; erased customers have no rows.
+CREATE TABLE customer_name_grams (
+  store_id    bigint NOT NULL, -- 0 = chain-wide
+  gram        text NOT NULL,
+  customer_id bigint NOT NULL REFERENCES customers (id),
+  PRIMARY KEY (store_id, gram, customer_id)
+);
+CREATE INDEX customer_name_grams_customer_idx ON customer_name_grams (customer_id);
+
+CREATE FUNCTION customer_name_grams_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM customer_name_grams WHERE customer_id = NEW.id;
+  IF NEW.erased_at IS NULL THEN
+    INSERT INTO customer_name_grams (store_id, gram, customer_id)
+    SELECT s.store_id, g, NEW.id
+      FROM unnest(NEW.name_grams) AS g
+     CROSS JOIN (SELECT 0::bigint AS store_id
+                 UNION SELECT cs.store_id FROM customer_stores cs WHERE cs.customer_id = NEW.id) AS s;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER customers_name_grams AFTER INSERT OR UPDATE OF name, erased_at ON customers
+  FOR EACH ROW EXECUTE FUNCTION customer_name_grams_refresh();
+
+CREATE FUNCTION customer_stores_name_grams() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO customer_name_grams (store_id, gram, customer_id)
+  SELECT NEW.store_id, g, c.id FROM customers c CROSS JOIN unnest(c.name_grams) AS g
+   WHERE c.id = NEW.customer_id AND c.erased_at IS NULL
+  ON CONFLICT DO NOTHING;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER customer_stores_name_grams AFTER INSERT ON customer_stores
+  FOR EACH ROW EXECUTE FUNCTION customer_stores_name_grams();
+
+-- For bulk loads that bypass the triggers (bench/gen_customers.sql).
+CREATE FUNCTION rebuild_customer_name_grams() RETURNS bigint LANGUAGE sql AS $$
+  DELETE FROM customer_name_grams;
+  INSERT INTO customer_name_grams (store_id, gram, customer_id)
+  SELECT 0, g, c.id FROM customers c CROSS JOIN unnest(c.name_grams) AS g WHERE c.erased_at IS NULL
+  UNION ALL
+  SELECT cs.store_id, g, c.id FROM customers c JOIN customer_stores cs ON cs.customer_id = c.id
+   CROSS JOIN unnest(c.name_grams) AS g WHERE c.erased_at IS NULL;
+  SELECT count(*) FROM customer_name_grams $$;
