@@ -22,10 +22,14 @@
   "'amount_cents', v.amount_cents, 'converted', v.converted, 'created_by', v.created_by, "         \
   "'created_at', api_time(v.created_at))"
 
-/* Visible: HQ, or a store of the caller's that sees the customer. */
+/* Visible: HQ, or a store of the caller's that sees the customer. Written
+ * as a one-row probe, not EXISTS: the planner may turn an EXISTS under OR
+ * into a hashed subplan that loads every visibility row of the caller's
+ * stores for each search, where lists read in index order need only a
+ * probe per candidate row until the page is full. */
 #define VISIBLE                                                                                    \
-  "($1 OR EXISTS (SELECT 1 FROM customer_stores cs WHERE cs.customer_id = c.id "                  \
-  "AND cs.store_id = ANY($2::bigint[])))"
+  "($1 OR (SELECT true FROM customer_stores cs WHERE cs.customer_id = c.id "                      \
+  "AND cs.store_id = ANY($2::bigint[]) LIMIT 1))"
 
 #define VISIT_IN_SCOPE "($1 OR v.store_id = ANY($2::bigint[]))"
 
