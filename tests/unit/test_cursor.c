@@ -305,6 +305,25 @@ START_TEST(pair_cursors_round_trip) {
 }
 END_TEST
 
+START_TEST(phone_cursors_round_trip_and_reject_others) {
+  char c[AC_CURSOR_MAX], out[24];
+  ac_cursor_encode_phone("+8613800138000", c);
+  ck_assert(ac_cursor_decode_phone(c, out, sizeof out));
+  ck_assert_str_eq(out, "+8613800138000");
+  ck_assert(!ac_cursor_decode_phone(c, out, 8)); /* too small a buffer */
+  int64_t id;
+  ck_assert(!ac_cursor_decode(c, &id));
+  ac_cursor_encode(5, c);
+  ck_assert(!ac_cursor_decode_phone(c, out, sizeof out));
+  char raw[AC_CURSOR_MAX];
+  const char *bad[] = {"ph:", "ph:+", "ph:8613800138000", "ph:+86138x", "ph:+12345678901234567", NULL};
+  for (int i = 0; bad[i]; i++) {
+    ac_base64url_encode((const unsigned char *)bad[i], strlen(bad[i]), raw);
+    ck_assert_msg(!ac_cursor_decode_phone(raw, out, sizeof out), "accepted %s", bad[i]);
+  }
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("cursor");
   TCase *b64 = tcase_create("base64url");
@@ -316,6 +335,7 @@ int main(void) {
   tcase_add_test(b64, base64url_decode_respects_out_size);
   tcase_add_test(b64, base64url_round_trips_all_bytes_and_lengths);
   tcase_add_test(b64, pair_cursors_round_trip);
+  tcase_add_test(b64, phone_cursors_round_trip_and_reject_others);
   suite_add_tcase(s, b64);
   TCase *cur = tcase_create("cursor");
   tcase_set_timeout(cur, 30);

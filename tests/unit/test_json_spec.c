@@ -583,6 +583,45 @@ START_TEST(first_faulty_field_in_spec_order_is_named) {
 }
 END_TEST
 
+/* AC_F_ARRAY: any array of min..max items, items checked by the callback. */
+static const char *all_strings(const json_t *v) {
+  size_t i;
+  const json_t *e;
+  json_array_foreach(v, i, e) if (!json_is_string(e)) return "must hold strings only";
+  return NULL;
+}
+
+static const ac_field ARRAY_SPEC[] = {{.name = "list",
+                                       .type = AC_F_ARRAY,
+                                       .nullable = true,
+                                       .min = 1,
+                                       .max = 3,
+                                       .check = all_strings,
+                                       .offset = offsetof(body, ids)},
+                                      AC_FIELD_END};
+
+START_TEST(array_fields_count_items_and_check_them) {
+  json_t *j = J("{\"list\": [\"a\", \"b\"]}");
+  body b = fresh();
+  uint64_t present = 0;
+  ac_field_error err = {0};
+  ck_assert(ac_spec_parse(j, ARRAY_SPEC, &b, &present, &err));
+  ck_assert_ptr_eq(b.ids, json_object_get(j, "list"));
+  ck_assert_uint_eq(present, 1);
+  json_decref(j);
+  j = J("{\"list\": null}");
+  b = fresh();
+  ck_assert(ac_spec_parse(j, ARRAY_SPEC, &b, &present, &err));
+  ck_assert(json_is_null(b.ids));
+  json_decref(j);
+  expect_fail_spec(ARRAY_SPEC, "{\"list\": []}", "list", "at least 1");
+  expect_fail_spec(ARRAY_SPEC, "{\"list\": [\"a\",\"b\",\"c\",\"d\"]}", "list", "at most 3");
+  expect_fail_spec(ARRAY_SPEC, "{\"list\": \"a\"}", "list", "must be an array");
+  expect_fail_spec(ARRAY_SPEC, "{\"list\": {}}", "list", "must be an array");
+  expect_fail_spec(ARRAY_SPEC, "{\"list\": [\"a\", 1]}", "list", "strings only");
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("json_spec");
   TCase *tc = tcase_create("parse");
@@ -617,6 +656,7 @@ int main(void) {
   tcase_add_test(tc, non_object_body_is_rejected);
   tcase_add_test(tc, all_fields_present_bits);
   tcase_add_test(tc, first_faulty_field_in_spec_order_is_named);
+  tcase_add_test(tc, array_fields_count_items_and_check_them);
   suite_add_tcase(s, tc);
   return ac_unit_run(s);
 }
