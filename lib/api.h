@@ -37,4 +37,23 @@ void ac_api_visits_create(ac_req *req);
 void ac_api_visits_list(ac_req *req);
 void ac_api_visits_get(ac_req *req);
 
+void ac_api_tickets_list(ac_req *req);
+void ac_api_tickets_create(ac_req *req);
+void ac_api_tickets_get(ac_req *req);
+void ac_api_tickets_patch(ac_req *req);
+void ac_api_tickets_transition(ac_req *req);
+void ac_api_tickets_assign(ac_req *req);
+void ac_api_tickets_comment(ac_req *req);
+void ac_api_tickets_comments(ac_req *req);
+void ac_api_tickets_events(ac_req *req);
+void ac_api_tickets_compensate(ac_req *req);
+void ac_api_tickets_satisfaction(ac_req *req);
+void ac_api_compensations_approve(ac_req *req);
+void ac_api_compensations_reject(ac_req *req);
+void ac_api_compensations_fulfill(ac_req *req);
+void ac_api_store_settings_get(ac_req *req);
+void ac_api_store_settings_patch(ac_req *req);
+void ac_api_sla_policy_get(ac_req *req);
+void ac_api_sla_policy_put(ac_req *req);
+
 #endif

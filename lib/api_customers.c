@@ -8,13 +8,13 @@
 #include <time.h>
 
 #include "api.h"
+#include "api_common.h"
 #include "db_customers.h"
 #include "db_stores.h"
 #include "phone.h"
 #include "validate.h"
 
 #define PROFILE_MAX_BYTES 8192
-#define MAX_TAGS 20
 
 static const char *const GENDERS[] = {"female", "male", "unknown", NULL};
 static const char *const TIERS[] = {"regular", "silver", "gold", "vip", NULL};
@@ -34,18 +34,6 @@ static const char *check_birthday(const json_t *v) {
     return "must be a date YYYY-MM-DD";
   if (days < ac_days_from_civil(1900, 1, 1))
     return "must not be before 1900-01-01";
-  return NULL;
-}
-
-static const char *check_tags(const json_t *v) {
-  size_t i;
-  const json_t *t;
-  json_array_foreach(v, i, t) {
-    const char *s = json_string_value(t);
-    size_t chars = s ? ac_utf8_chars(s, json_string_length(t)) : 0;
-    if (!s || chars < 1 || chars > 32 || strlen(s) != json_string_length(t))
-      return "must be strings of 1 to 32 characters";
-  }
   return NULL;
 }
 
@@ -79,7 +67,7 @@ typedef struct customer_body {
       {.name = "points", .type = AC_F_INT, .min = 0, .offset = offsetof(customer_body, points)},   \
       {.name = "source", .type = AC_F_STRING, .one_of = SOURCES,                                   \
        .offset = offsetof(customer_body, source)},                                                 \
-      {.name = "tags", .type = AC_F_ARRAY, .max = 200, .check = check_tags,                        \
+      {.name = "tags", .type = AC_F_ARRAY, .max = 200, .check = ac_check_tags,                        \
        .offset = offsetof(customer_body, tags)},                                                   \
       {.name = "marketing_opt_in", .type = AC_F_BOOL,                                              \
        .offset = offsetof(customer_body, marketing_opt_in)},                                       \
@@ -109,30 +97,6 @@ static void finish_ctx(customer_ctx *c) {
 /* Today's date in China (UTC+8, no daylight saving), as days since 1970. */
 static long china_today(void) { return (long)((time(NULL) + 8 * 3600) / 86400); }
 
-/* The tags as a set, first appearance first, as JSON text; 400 past 20. */
-static bool fold_tags(ac_req *req, const json_t *tags, char **out) {
-  json_t *set = json_array();
-  size_t i;
-  const json_t *t;
-  json_array_foreach(tags, i, t) {
-    bool seen = false;
-    size_t j;
-    const json_t *u;
-    json_array_foreach(set, j, u) seen = seen || json_equal(t, u);
-    if (!seen)
-      json_array_append(set, (json_t *)t);
-  }
-  if (json_array_size(set) > MAX_TAGS) {
-    json_decref(set);
-    ac_reply_problem(req, AC_ERR_VALIDATION, "tags", NULL, "tags holds at most %d distinct tags",
-                     MAX_TAGS);
-    return false;
-  }
-  *out = json_dumps(set, JSON_COMPACT);
-  json_decref(set);
-  return *out != NULL;
-}
-
 /* Body → c->f; answers 400 itself. */
 static bool parse_customer(ac_req *req, const ac_field *spec, customer_ctx *c) {
   customer_body b = {0};
@@ -150,7 +114,7 @@ static bool parse_customer(ac_req *req, const ac_field *spec, customer_ctx *c) {
   }
   if (b.phone)
     ac_phone_normalize(b.phone, c->phone);
-  if (b.tags && !fold_tags(req, b.tags, &c->tags_json))
+  if (b.tags && !ac_fold_tags(req, b.tags, &c->tags_json))
     return false;
   if (b.profile)
     c->profile_json = json_dumps(b.profile, JSON_COMPACT);

@@ -93,7 +93,8 @@ bool ac_config_load(ac_config *cfg, bool need_jwt, char *err, size_t err_size) {
       !env_long("AFTERCARE_LOGIN_MAX_FAILURES", 5, 1, 1000, &cfg->login_max_failures, err,
                 err_size) ||
       !env_long("AFTERCARE_LOGIN_WINDOW_SECONDS", 900, 1, 86400, &cfg->login_window_seconds, err,
-                err_size))
+                err_size) ||
+      !env_long("AFTERCARE_SWEEP_SECONDS", 15, 1, 3600, &cfg->sweep_seconds, err, err_size))
     return false;
   cfg->threads = (unsigned)threads;
   cfg->connection_timeout = (unsigned)timeout;

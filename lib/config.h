@@ -29,6 +29,7 @@ typedef struct ac_config {
   long auth_cache_seconds;
   long login_max_failures;
   long login_window_seconds;
+  long sweep_seconds; /* how often the SLA sweeper looks for due work */
 } ac_config;
 
 #define AC_MIN_SECRET_BYTES 32

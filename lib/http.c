@@ -72,6 +72,27 @@ bool ac_req_parse_body(ac_req *req, const ac_field *spec, void *out, uint64_t *p
   return false;
 }
 
+static bool is_json_type(const char *type);
+
+bool ac_req_optional_body(ac_req *req, const ac_field *spec, void *out, uint64_t *present) {
+  *present = 0;
+  if (req->body_len == 0)
+    return true;
+  if (!is_json_type(ac_req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+    ac_reply_problem(req, AC_ERR_UNSUPPORTED_MEDIA_TYPE, "Content-Type", NULL,
+                     "send the body with Content-Type: application/json");
+    return false;
+  }
+  json_error_t jerr;
+  req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+  if (!json_is_object(req->json)) {
+    ac_reply_problem(req, AC_ERR_MALFORMED_JSON, "body", NULL, "%s",
+                     req->json ? "the body must be a JSON object" : jerr.text);
+    return false;
+  }
+  return ac_req_parse_body(req, spec, out, present);
+}
+
 bool ac_req_if_match(ac_req *req, bool required, int *version) {
   const char *v = ac_req_header(req, "If-Match");
   *version = -1;
@@ -453,8 +474,8 @@ static void dispatch(ac_server *srv, ac_req *req) {
       return;
     }
     json_error_t jerr;
-    req->json = json_loadb(req->body ? req->body : "", req->body_len,
-                           JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK * 0, &jerr);
+    req->json = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES,
+                           &jerr);
     if (!json_is_object(req->json)) {
       ac_reply_problem(req, AC_ERR_MALFORMED_JSON, "body", NULL, "%s",
                        req->json ? "the body must be a JSON object" : jerr.text);

@@ -59,6 +59,9 @@ const char *ac_req_header(ac_req *req, const char *name);
 const char *ac_req_query(ac_req *req, const char *name);
 /* Parses the JSON body against spec; answers 400 naming the field on failure. */
 bool ac_req_parse_body(ac_req *req, const ac_field *spec, void *out, uint64_t *present);
+/* For routes whose JSON body may be left out: parses it against spec when
+ * one was sent (415 for another type, 400 when malformed or invalid). */
+bool ac_req_optional_body(ac_req *req, const ac_field *spec, void *out, uint64_t *present);
 /* If-Match: *version = the version it names, 0 for "*" (any), or -1 when
  * absent. Answers 428 when required and absent, 412 when unparsable. */
 bool ac_req_if_match(ac_req *req, bool required, int *version);

@@ -19,6 +19,8 @@
 #include "migrate.h"
 #include "password.h"
 #include "routes.h"
+#include "sweeper.h"
+#include "tz.h"
 
 static const char USAGE[] =
     "usage: aftercare <command>\n"
@@ -59,12 +61,18 @@ static int cmd_serve(void) {
   int rc = 1;
   if (ac_auth_start(&cfg) && ac_api_start(&cfg)) {
     ac_server *srv = ac_server_start(&cfg, ac_routes);
+    if (srv && !ac_sweeper_start(&cfg)) {
+      ac_log_error("serve", "cannot start the SLA sweeper thread");
+      ac_server_stop(srv, 0);
+      srv = NULL;
+    }
     if (srv) {
       ac_log_info("serve", "listening on %s:%u with %u threads (JWT %s)", cfg.listen_host,
                   cfg.listen_port, cfg.threads, cfg.jwt_alg == AC_JWT_RS256 ? "RS256" : "HS256");
       int sig = 0;
       sigwait(&stop, &sig);
       ac_log_info("serve", "signal %d: draining requests in flight", sig);
+      ac_sweeper_stop();
       ac_server_stop(srv, 10);
       ac_log_info("serve", "stopped");
       rc = 0;
@@ -73,6 +81,7 @@ static int cmd_serve(void) {
   ac_api_stop();
   ac_auth_stop();
   ac_db_thread_done();
+  ac_tz_cache_clear();
   ac_config_free(&cfg);
   return rc;
 }

@@ -3,6 +3,7 @@
 #include "api.h"
 #include "db_customers.h"
 #include "db_staff.h"
+#include "db_tickets.h"
 #include "db_stores.h"
 #include "idempotency.h"
 
@@ -34,9 +35,31 @@ const ac_route ac_routes[] = {
     {"POST", "/v1/customers/{id}/visits", ac_api_visits_create,
      AC_ROUTE_JSON_BODY | AC_ROUTE_IDEMPOTENT},
     {"GET", "/v1/customers/{id}/visits/{visit_id}", ac_api_visits_get, 0},
+
+    {"GET", "/v1/tickets", ac_api_tickets_list, 0},
+    {"POST", "/v1/tickets", ac_api_tickets_create, AC_ROUTE_JSON_BODY | AC_ROUTE_IDEMPOTENT},
+    {"GET", "/v1/tickets/{id}", ac_api_tickets_get, 0},
+    {"PATCH", "/v1/tickets/{id}", ac_api_tickets_patch, AC_ROUTE_JSON_BODY},
+    {"POST", "/v1/tickets/{id}/transitions", ac_api_tickets_transition, AC_ROUTE_JSON_BODY},
+    {"POST", "/v1/tickets/{id}/assign", ac_api_tickets_assign, AC_ROUTE_JSON_BODY},
+    {"GET", "/v1/tickets/{id}/comments", ac_api_tickets_comments, 0},
+    {"POST", "/v1/tickets/{id}/comments", ac_api_tickets_comment,
+     AC_ROUTE_JSON_BODY | AC_ROUTE_IDEMPOTENT},
+    {"GET", "/v1/tickets/{id}/events", ac_api_tickets_events, 0},
+    {"POST", "/v1/tickets/{id}/compensations", ac_api_tickets_compensate,
+     AC_ROUTE_JSON_BODY | AC_ROUTE_IDEMPOTENT},
+    {"POST", "/v1/tickets/{id}/satisfaction", ac_api_tickets_satisfaction, AC_ROUTE_JSON_BODY},
+    {"POST", "/v1/compensations/{id}/approve", ac_api_compensations_approve, 0},
+    {"POST", "/v1/compensations/{id}/reject", ac_api_compensations_reject, 0},
+    {"POST", "/v1/compensations/{id}/fulfill", ac_api_compensations_fulfill, 0},
+    {"GET", "/v1/stores/{id}/settings", ac_api_store_settings_get, 0},
+    {"PATCH", "/v1/stores/{id}/settings", ac_api_store_settings_patch, AC_ROUTE_JSON_BODY},
+    {"GET", "/v1/stores/{id}/sla-policy", ac_api_sla_policy_get, 0},
+    {"PUT", "/v1/stores/{id}/sla-policy", ac_api_sla_policy_put, AC_ROUTE_JSON_BODY},
     {0},
 };
 
 /* Every prepared statement, prepared on each connection at connect time. */
 const ac_sql *const *const ac_sql_registry[] = {ac_sql_stores, ac_sql_staff, ac_sql_idempotency, ac_sql_customers,
+                                                ac_sql_tickets,
                                                 NULL};
