@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_shapes.h"
+
 /* The API shapes of a customer and a visit, in one place each. */
 #define CUSTOMER_JSON                                                                              \
   "json_build_object('id', c.id, 'home_store_id', c.home_store_id, 'name', c.name, "              \
@@ -163,17 +165,26 @@ static const ac_sql VISIT_GET = {
   "(timestamptz 'epoch' + $4 * interval '1 microsecond', $5::bigint)) "                            \
   "ORDER BY v.performed_at DESC, v.id DESC LIMIT $6::int + 1"
 static const ac_sql VISIT_LIST = {"visit_list", VISIT_PAGE(VISIT_OBJECT)};
-static const ac_sql TIMELINE_VISITS = {
-    "timeline_visits",
-    VISIT_PAGE("json_build_object('type', 'visit', 'at', api_time(v.performed_at), "
-               "'store_id', v.store_id, 'visit', " VISIT_OBJECT ")")};
+/* Visits and tickets, newest first. The second key is 2 * id for a visit
+ * and 2 * id + 1 for a ticket, so the two id spaces never tie in a cursor. */
+static const ac_sql TIMELINE = {
+    "timeline",
+    "SELECT " SQL_US("x.at") ", x.seq, x.entry FROM ("
+    "SELECT v.performed_at AS at, v.id * 2 AS seq, json_build_object('type', 'visit', "
+    "'at', api_time(v.performed_at), 'store_id', v.store_id, 'visit', " VISIT_OBJECT
+    ")::text AS entry FROM visits v WHERE v.customer_id = $3 AND " VISIT_IN_SCOPE
+    " UNION ALL SELECT t.created_at, t.id * 2 + 1, json_build_object('type', 'ticket', "
+    "'at', api_time(t.created_at), 'store_id', t.store_id, 'ticket', " TICKET_OBJECT
+    ")::text FROM tickets t WHERE t.customer_id = $3 AND ($1 OR t.store_id = ANY($2::bigint[]))"
+    ") AS x WHERE ($4::bigint = 0 OR (x.at, x.seq) < (" SQL_TS("$4") ", $5::bigint)) "
+    "ORDER BY x.at DESC, x.seq DESC LIMIT $6::int + 1"};
 
 const ac_sql *const ac_sql_customers[] = {
     &CUSTOMER_GET,    &CUSTOMER_BY_PHONE,     &CUSTOMER_ID_BY_PHONE,   &CUSTOMER_LIST,
     &NAME_SEARCH_ONE, &NAME_SEARCH_MANY,      &PHONE_SEARCH,
     &CUSTOMER_INSERT, &CUSTOMER_STORES_ADD,   &CUSTOMER_LOCK,          &CUSTOMER_UPDATE,
     &CUSTOMER_ERASE,  &CUSTOMER_EVENT_ERASED, &CUSTOMER_LOCK_BY_PHONE, &STAFF_IN_STORE,
-    &VISIT_INSERT,    &VISIT_GET,             &VISIT_LIST,             &TIMELINE_VISITS,
+    &VISIT_INSERT,    &VISIT_GET,             &VISIT_LIST,             &TIMELINE,
     NULL};
 
 /* Decimal text of an id in a caller's buffer; "" never happens for ids. */
@@ -405,5 +416,5 @@ ac_db_status ac_visit_list(ac_tx *tx, int64_t customer_id, int64_t before_at_us,
   snprintf(lim, sizeof lim, "%d", limit);
   const char *p[] = {ID_TEXT(cu, customer_id), ID_TEXT(at, before_at_us), ID_TEXT(id, before_id),
                      lim};
-  return ac_tx_exec(tx, timeline ? &TIMELINE_VISITS : &VISIT_LIST, 4, p, rows);
+  return ac_tx_exec(tx, timeline ? &TIMELINE : &VISIT_LIST, 4, p, rows);
 }

@@ -93,8 +93,9 @@ ac_db_status ac_staff_in_store(ac_tx *tx, int64_t staff_id, int64_t store_id, bo
 ac_db_status ac_visit_insert(ac_tx *tx, const ac_visit_fields *f, int64_t *visit_id,
                              char **json);
 ac_db_status ac_visit_get(ac_tx *tx, int64_t customer_id, int64_t visit_id, char **json);
-/* Newest first after the (at_us, id) cursor (0,0 = from the start).
- * Columns at_us, id, json; at most limit+1 rows. timeline: entry shape. */
+/* Newest first after the (at_us, key) cursor (0,0 = from the start).
+ * Columns at_us, key, json; at most limit+1 rows. timeline: visits and
+ * tickets as timeline entries (key 2*id, 2*id+1), else visits (key id). */
 ac_db_status ac_visit_list(ac_tx *tx, int64_t customer_id, int64_t before_at_us,
                            int64_t before_id, int limit, bool timeline, PGresult **rows);
 
