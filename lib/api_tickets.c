@@ -329,6 +329,8 @@ static ac_db_status save(ac_tx *tx, tctx *c) {
 static ac_db_status patch_tx(ac_tx *tx, void *p) {
   tctx *c = p;
   ac_db_status s = lock(tx, c);
+  if (s == AC_DB_OK && !works_ticket(ac_tx_scope(tx), &c->st))
+    return stop(c->req, AC_ERR_FORBIDDEN, NULL, "a rep works tickets assigned to them or unassigned");
   char *before_json = NULL;
   int version;
   if (s == AC_DB_OK)
