@@ -48,6 +48,7 @@ void ac_api_tickets_comments(ac_req *req);
 void ac_api_tickets_events(ac_req *req);
 void ac_api_tickets_compensate(ac_req *req);
 void ac_api_tickets_satisfaction(ac_req *req);
+void ac_api_compensations_get(ac_req *req);
 void ac_api_compensations_approve(ac_req *req);
 void ac_api_compensations_reject(ac_req *req);
 void ac_api_compensations_fulfill(ac_req *req);

@@ -793,8 +793,27 @@ static ac_db_status propose_tx(ac_tx *tx, void *p) {
     free(json);
     return s;
   }
+  ac_reply_set_location(c->req, "/v1/compensations", comp_id);
   ac_reply_json_text(c->req, 201, json);
   return AC_DB_OK;
+}
+
+static ac_db_status comp_get_tx(ac_tx *tx, void *p) {
+  tctx *c = p;
+  char *json = NULL;
+  ac_db_status s = ac_compensation_get(tx, c->id, &json);
+  if (s == AC_DB_OK)
+    ac_reply_json_text(c->req, 200, json);
+  return s;
+}
+
+void ac_api_compensations_get(ac_req *req) {
+  tctx c = {.req = req};
+  if (!ac_req_path_id(req, 0, &c.id))
+    return;
+  ac_db_status s = ac_db_read(&req->scope, comp_get_tx, &c);
+  if (s != AC_DB_OK)
+    ac_reply_db_error(req, s);
 }
 
 void ac_api_tickets_compensate(ac_req *req) {

@@ -114,6 +114,10 @@ static const ac_sql COMP_INSERT = {
     "WITH c AS (INSERT INTO compensations (ticket_id, store_id, kind, amount_cents, sessions, "
     "note, proposed_by) SELECT $3, $4, $5, $6, $7, $8, $9 WHERE " INTO_STORE("$4")
     " RETURNING *) SELECT c.id, " COMP_JSON " FROM c"};
+static const ac_sql COMP_GET = {
+    "compensation_get",
+    "SELECT " COMP_JSON " FROM compensations c WHERE c.id = $3 AND "
+    "($1 OR c.store_id = ANY($2::bigint[]))"};
 static const ac_sql COMP_LOCK = {
     "compensation_lock",
     "SELECT c.id, c.ticket_id, c.store_id, c.amount_cents, c.kind, c.status FROM compensations c "
@@ -201,6 +205,7 @@ const ac_sql *const ac_sql_tickets[] = {
     &TICKET_LOCK,        &TICKET_WRITE_STATE, &TICKET_WRITE_CONTENT, &TICKET_EVENT,
     &OUTBOX_ADD,         &TICKET_CUSTOMER,   &TICKET_CUSTOMER_SEEN, &COMMENT_INSERT,
     &COMMENT_LIST,       &EVENT_LIST,        &COMP_INSERT,       &COMP_LOCK,
+    &COMP_GET,
     &COMP_MOVE,          &SETTINGS_JSON,     &SETTINGS_UPSERT,   &SLA_POLICY_JSON,
     &SLA_POLICY_DELETE,  &SLA_POLICY_INSERT, &TICKET_LIST_CREATED, &TICKET_LIST_DUE,
     &SWEEP,              NULL};
@@ -456,6 +461,12 @@ ac_db_status ac_compensation_insert(ac_tx *tx, const ac_ticket_state *st, const 
     PQclear(r);
   }
   return s;
+}
+
+ac_db_status ac_compensation_get(ac_tx *tx, int64_t id, char **json) {
+  nums b = {0};
+  const char *p[] = {num(&b, id)};
+  return one_json(tx, &COMP_GET, 1, p, 0, json);
 }
 
 ac_db_status ac_compensation_lock(ac_tx *tx, int64_t id, ac_compensation *c) {

@@ -84,6 +84,7 @@ typedef struct ac_compensation {
 ac_db_status ac_compensation_insert(ac_tx *tx, const ac_ticket_state *st, const char *kind,
                                     int64_t amount_cents, int64_t sessions, const char *note,
                                     int64_t *id, char **json);
+ac_db_status ac_compensation_get(ac_tx *tx, int64_t id, char **json);
 ac_db_status ac_compensation_lock(ac_tx *tx, int64_t id, ac_compensation *c);
 /* to: approved | rejected | fulfilled. */
 ac_db_status ac_compensation_move(ac_tx *tx, int64_t id, const char *to, char **json);

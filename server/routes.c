@@ -49,6 +49,7 @@ const ac_route ac_routes[] = {
     {"POST", "/v1/tickets/{id}/compensations", ac_api_tickets_compensate,
      AC_ROUTE_JSON_BODY | AC_ROUTE_IDEMPOTENT},
     {"POST", "/v1/tickets/{id}/satisfaction", ac_api_tickets_satisfaction, AC_ROUTE_JSON_BODY},
+    {"GET", "/v1/compensations/{id}", ac_api_compensations_get, 0},
     {"POST", "/v1/compensations/{id}/approve", ac_api_compensations_approve, 0},
     {"POST", "/v1/compensations/{id}/reject", ac_api_compensations_reject, 0},
     {"POST", "/v1/compensations/{id}/fulfill", ac_api_compensations_fulfill, 0},
