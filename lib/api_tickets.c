@@ -945,24 +945,31 @@ static bool query_time(ac_req *req, const char *name, int64_t *out) {
   return false;
 }
 
-/* status=open,acknowledged → "{open,acknowledged}" of known statuses only. */
-static bool query_statuses(ac_req *req, char *out, size_t size, const char **text) {
+/* status=open,acknowledged → "{open,acknowledged}" of known statuses only;
+ * a single status → *one. */
+static bool query_statuses(ac_req *req, char *out, size_t size, const char **text,
+                           const char **one) {
   const char *v = ac_req_query(req, "status");
   *text = NULL;
+  *one = NULL;
+  if (v && ac_status_parse(v) >= 0) {
+    *one = v;
+    return true;
+  }
   if (!v)
     return true;
   size_t len = (size_t)snprintf(out, size, "{");
   for (const char *p = v;;) {
     const char *end = strchr(p, ',');
     size_t n = end ? (size_t)(end - p) : strlen(p);
-    char one[32];
-    if (n == 0 || n >= sizeof one || len + n + 2 >= size)
+    char name[32];
+    if (n == 0 || n >= sizeof name || len + n + 2 >= size)
       goto bad;
-    memcpy(one, p, n);
-    one[n] = '\0';
-    if (ac_status_parse(one) < 0)
+    memcpy(name, p, n);
+    name[n] = '\0';
+    if (ac_status_parse(name) < 0)
       goto bad;
-    len += (size_t)snprintf(out + len, size - len, "%s%s", len > 1 ? "," : "", one);
+    len += (size_t)snprintf(out + len, size - len, "%s%s", len > 1 ? "," : "", name);
     if (!end)
       break;
     p = end + 1;
@@ -982,7 +989,7 @@ void ac_api_tickets_list(ac_req *req) {
   const char *assignee = ac_req_query(req, "assignee");
   const char *sort = ac_req_query(req, "sort");
   if (!ac_req_query_id(req, "store", &f->store) || !ac_req_query_id(req, "customer", &f->customer) ||
-      !query_statuses(req, c.statuses, sizeof c.statuses, &f->statuses_text) ||
+      !query_statuses(req, c.statuses, sizeof c.statuses, &f->statuses_text, &f->status_one) ||
       !query_enum(req, "severity", SEVERITIES, &f->severity) ||
       !query_enum(req, "category", CATEGORIES, &f->category) ||
       !ac_req_query_bool(req, "breached", &f->breached) ||

@@ -171,6 +171,7 @@ static const ac_sql SLA_POLICY_INSERT = {
 
 #define TICKET_FILTERS                                                                             \
   " AND ($3::bigint IS NULL OR t.store_id = $3) AND ($4::text[] IS NULL OR t.status = ANY($4)) "  \
+  "AND ($18::text IS NULL OR t.status = $18) "                                                    \
   "AND ($5::text IS NULL OR t.severity = $5) AND ($6::text IS NULL OR t.category = $6) "          \
   "AND ($7::bigint IS NULL OR t.assignee_id = $7) AND ($8::bigint IS NULL OR t.customer_id = $8) " \
   "AND ($9::text IS NULL OR t.tags @> ARRAY[$9::text]) "                                          \
@@ -549,8 +550,9 @@ ac_db_status ac_ticket_list(ac_tx *tx, const ac_ticket_filter *f, int64_t after_
                      f->q,
                      num(&b, after_key),
                      num(&b, after_id),
-                     num(&b, limit)};
-  return ac_tx_exec(tx, f->sort_due ? &TICKET_LIST_DUE : &TICKET_LIST_CREATED, 15, p, rows);
+                     num(&b, limit),
+                     f->status_one};
+  return ac_tx_exec(tx, f->sort_due ? &TICKET_LIST_DUE : &TICKET_LIST_CREATED, 16, p, rows);
 }
 
 ac_db_status ac_tickets_sweep(ac_tx *tx, int batch, int *acted) {

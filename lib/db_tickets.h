@@ -99,7 +99,10 @@ ac_db_status ac_sla_policy_replace(ac_tx *tx, int64_t store_id, const char *rule
 
 typedef struct ac_ticket_filter {
   int64_t store, assignee, customer;
-  const char *statuses_text; /* "{open,acknowledged}" */
+  const char *statuses_text; /* "{open,acknowledged}": several statuses */
+  /* One status alone goes as an equality: PostgreSQL 15 reads the
+   * (store, status, due) index in order for "=", not for "= ANY". */
+  const char *status_one;
   const char *severity, *category, *tag, *q;
   int breached, overdue; /* -1 any */
   int64_t created_from, created_to; /* AC_NO_TIME = any */
