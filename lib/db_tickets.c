@@ -198,6 +198,28 @@ static const ac_sql TICKET_LIST_DUE = {
     TICKET_SCOPE TICKET_FILTERS " AND ($16::bigint = 0 OR (t.due_sort, t.id) > ("
     SQL_TS("$15") ", $16::bigint)) ORDER BY t.due_sort, t.id LIMIT $17::int + 1",
     NULL, true};
+/* The common queue view (one store, one status, no other filter) prepared
+ * once: its plan is the same ordered range of the (store, status, due)
+ * index every time, so planning per call would only add cost. A first page
+ * and a cursor page each, so that the cursor is an index condition. */
+#define SIMPLE_LIST(key, order, cursor)                                                       \
+  "SELECT " SQL_US("t." key) ", t.id, " TICKET_OBJECT "::text FROM tickets t "                     \
+  "WHERE t.store_id = $3 AND t.status = $4 AND " TICKET_SCOPE cursor " ORDER BY " order            \
+  " LIMIT $7::int + 1"
+#define AFTER(key, cmp) " AND (t." key ", t.id) " cmp " (" SQL_TS("$5") ", $6::bigint)"
+#define NO_AFTER " AND $5::bigint IS NOT NULL AND $6::bigint IS NOT NULL"
+static const ac_sql LIST_DUE_FIRST = {
+    "ticket_queue_due_first", SIMPLE_LIST("due_sort", "t.due_sort, t.id", NO_AFTER)};
+static const ac_sql LIST_DUE_NEXT = {
+    "ticket_queue_due_next",
+    SIMPLE_LIST("due_sort", "t.due_sort, t.id", AFTER("due_sort", ">"))};
+static const ac_sql LIST_CREATED_FIRST = {
+    "ticket_queue_created_first",
+    SIMPLE_LIST("created_at", "t.created_at DESC, t.id DESC", NO_AFTER)};
+static const ac_sql LIST_CREATED_NEXT = {
+    "ticket_queue_created_next",
+    SIMPLE_LIST("created_at", "t.created_at DESC, t.id DESC", AFTER("created_at", "<"))};
+
 static const ac_sql SWEEP = {"tickets_sweep", "SELECT sweep_tickets($1::int)",
                              "the sweeper works for the whole chain"};
 
@@ -209,6 +231,7 @@ const ac_sql *const ac_sql_tickets[] = {
     &COMP_GET,
     &COMP_MOVE,          &SETTINGS_JSON,     &SETTINGS_UPSERT,   &SLA_POLICY_JSON,
     &SLA_POLICY_DELETE,  &SLA_POLICY_INSERT, &TICKET_LIST_CREATED, &TICKET_LIST_DUE,
+    &LIST_DUE_FIRST,     &LIST_DUE_NEXT,     &LIST_CREATED_FIRST, &LIST_CREATED_NEXT,
     &SWEEP,              NULL};
 
 /* Text buffers for numeric parameters, kept alive for one statement. */
@@ -533,9 +556,23 @@ ac_db_status ac_sla_policy_replace(ac_tx *tx, int64_t store_id, const char *rule
   return s == AC_DB_NOROW ? AC_DB_OK : s;
 }
 
+/* Only a store and one status are set. */
+static bool simple_queue(const ac_ticket_filter *f) {
+  return f->store && f->status_one && !f->statuses_text && !f->severity && !f->category &&
+         !f->assignee && !f->customer && !f->tag && f->breached < 0 && f->overdue < 0 &&
+         f->created_from == AC_NO_TIME && f->created_to == AC_NO_TIME && !f->q;
+}
+
 ac_db_status ac_ticket_list(ac_tx *tx, const ac_ticket_filter *f, int64_t after_key,
                             int64_t after_id, int limit, PGresult **rows) {
   nums b = {0};
+  if (simple_queue(f)) {
+    const ac_sql *sql = f->sort_due ? (after_id ? &LIST_DUE_NEXT : &LIST_DUE_FIRST)
+                                    : (after_id ? &LIST_CREATED_NEXT : &LIST_CREATED_FIRST);
+    const char *p[] = {num(&b, f->store), f->status_one, num(&b, after_key), num(&b, after_id),
+                       num(&b, limit)};
+    return ac_tx_exec(tx, sql, 5, p, rows);
+  }
   const char *p[] = {id_or_null(&b, f->store),
                      f->statuses_text,
                      f->severity,
