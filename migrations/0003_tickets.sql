@@ -82,8 +82,10 @@ CREATE TABLE tickets (
   -- When the sweeper next has work on this ticket (NULL: none).
   sweep_due_at            timestamptz GENERATED ALWAYS AS (
                             CASE WHEN status = 'closed' THEN NULL
+                                 -- 7 days after resolution, unless scored since
                                  WHEN status = 'resolved' THEN
-                                   CASE WHEN satisfaction_score IS NULL THEN add_hours(resolved_at, 168) END
+                                   CASE WHEN satisfaction_at IS NULL OR satisfaction_at < resolved_at
+                                        THEN add_hours(resolved_at, 168) END
                                  ELSE least(
                                    CASE WHEN first_responded_at IS NULL AND NOT first_response_breached
                                         THEN first_response_due_at END,

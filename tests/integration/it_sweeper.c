@@ -17,6 +17,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -588,6 +589,39 @@ START_TEST(test_autoclose_no_response) {
 }
 END_TEST
 
+START_TEST(test_autoclose_after_second_resolution) {
+  /* A low score reopens the ticket; once it is resolved again and 7 days
+   * pass without a new score, the sweeper closes it (the old score does not
+   * hold it open). */
+  fx f;
+  fx_make(&f);
+  long long id = tk_new(&f);
+  tk_move_ok(f.rep, id, "acknowledged");
+  tk_move_ok(f.rep, id, "resolved");
+  char *path = it_fmt("/v1/tickets/%lld/satisfaction", id);
+  it_resp r;
+  it_req_json(IT_PROXY, "POST", path, f.rep, NULL, json_pack("{s:i}", "score", 5), &r);
+  ck_assert_msg(r.status == 200, "score: %s", it_desc(&r));
+  ck_assert_str_eq(it_jstr(&r, "status"), "in_progress");
+  it_resp_free(&r);
+  free(path);
+  tk_move_ok(f.rep, id, "resolved");
+  move_clock(id, "satisfaction_at", time(NULL) - 9 * 86400);
+  move_clock(id, "resolved_at", time(NULL) - 8 * 86400);
+  double deadline = it_now() + 15;
+  for (;;) {
+    json_t *t = tk_get(f.rep, id);
+    bool closed = strcmp(js(t, "status"), "closed") == 0;
+    ck_assert_msg(closed || it_now() < deadline, "not closed 15 s after 8 days resolved: %s",
+                  jdump(t));
+    json_decref(t);
+    if (closed)
+      break;
+    it_sleep(0.25);
+  }
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("it_sweeper");
   TCase *tc = tcase_create("sweeper");
@@ -596,6 +630,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, test_met_and_paused_targets_do_not_breach);
   tcase_add_test(tc, test_two_servers);
   tcase_add_test(tc, test_autoclose_no_response);
+  tcase_add_test(tc, test_autoclose_after_second_resolution);
   tcase_add_test(tc, test_one_minute_policy);
   suite_add_tcase(s, tc);
   return s;
