@@ -12,6 +12,7 @@
  * issue allows "a clock the tests can move"); one waits for a real 1-minute
  * store policy. */
 #include "harness.h"
+#include "ticket_fixtures.h"
 
 #include <libpq-fe.h>
 
@@ -23,94 +24,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STAFF_PASSWORD "it-sweeper-password"
+/* The fixtures of this suite (ticket_fixtures.h). */
+static const fx_profile FXP = {.password = "it-sweeper-password",
+                               .login_prefix = "its.",
+                               .staff_name = "巡检员工",
+                               .code_prefix = "S",
+                               .store_name = "巡检测试门店",
+                               .industry = "fitness",
+                               .customer_name = "会员",
+                               .mobile_prefix = "138",
+                               .channel = "mini_program",
+                               .subject = "私教课程被临时取消"};
 
 /* ------------------------------------------------------------------------- */
 /* helpers */
 
-static char *uniq(const char *prefix) {
-  static unsigned long counter;
-  counter++;
-  return it_fmt("%s%d%04lu", prefix, (int)(getpid() % 100000), counter % 10000);
-}
-
-static char *uniq_mobile(void) {
-  static unsigned counter;
-  counter++;
-  unsigned long long v =
-      ((unsigned long long)(getpid() % 100000) * 1000ULL + counter) % 100000000ULL;
-  return it_fmt("138%08llu", v);
-}
-
-static json_t *jp(json_t *o, const char *path) {
-  char buf[256];
-  snprintf(buf, sizeof buf, "%s", path);
-  json_t *cur = o;
-  char *save = NULL;
-  for (char *t = strtok_r(buf, ".", &save); t && cur; t = strtok_r(NULL, ".", &save)) {
-    if (json_is_array(cur))
-      cur = json_array_get(cur, strtoul(t, NULL, 10));
-    else
-      cur = json_object_get(cur, t);
-  }
-  return cur;
-}
-static const char *jdump(json_t *o) {
-  static char buf[3000];
-  char *d = o ? json_dumps(o, JSON_COMPACT) : NULL;
-  snprintf(buf, sizeof buf, "%.2990s", d ? d : "(null)");
-  free(d);
-  return buf;
-}
-static const char *js(json_t *o, const char *path) {
-  json_t *v = jp(o, path);
-  ck_assert_msg(json_is_string(v), "%s missing or not a string in %s", path, jdump(o));
-  return json_string_value(v);
-}
-static long long ji(json_t *o, const char *path) {
-  json_t *v = jp(o, path);
-  ck_assert_msg(json_is_integer(v), "%s missing or not an integer in %s", path, jdump(o));
-  return json_integer_value(v);
-}
-static void jnull(json_t *o, const char *path) {
-  ck_assert_msg(json_is_null(jp(o, path)), "%s must be present and null in %s", path, jdump(o));
-}
-
-static double parse_time(const char *s) {
-  struct tm tm;
-  memset(&tm, 0, sizeof tm);
-  const char *e = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-  ck_assert_msg(e, "not an RFC 3339 time: %s", s);
-  double frac = 0;
-  if (*e == '.') {
-    double scale = 0.1;
-    for (e++; *e >= '0' && *e <= '9'; e++, scale /= 10)
-      frac += (*e - '0') * scale;
-  }
-  ck_assert_msg(strcmp(e, "Z") == 0, "time not in UTC (Z): %s", s);
-  return (double)timegm(&tm) + frac;
-}
-static double jt(json_t *o, const char *path) {
-  return parse_time(js(o, path));
-}
-static char *fmt_time(time_t t) {
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return strdup(buf);
-}
-
-static void db_exec(const char *sql) {
-  PGconn *c = PQconnectdb(it_db_url);
-  ck_assert_msg(PQstatus(c) == CONNECTION_OK, "db connect: %s", PQerrorMessage(c));
-  PGresult *res = PQexec(c, sql);
-  ExecStatusType st = PQresultStatus(res);
-  ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "db %s: %s", sql,
-                PQerrorMessage(c));
-  PQclear(res);
-  PQfinish(c);
-}
 /* Sets column of ticket id to the UTC time t. */
 static void move_clock(long long id, const char *column, time_t t) {
   char *ts = fmt_time(t);
@@ -118,81 +46,6 @@ static void move_clock(long long id, const char *column, time_t t) {
   db_exec(sql);
   free(sql);
   free(ts);
-}
-
-static long long count_outbox(long long ticket, const char *role) {
-  char *id = it_fmt("%lld", ticket);
-  long long n = role ? it_db_count("SELECT count(*) FROM outbox WHERE kind = 'sla_breach' AND "
-                                   "ticket_id = $1::bigint AND recipient_role = $2",
-                                   id, role, IT_END)
-                     : it_db_count("SELECT count(*) FROM outbox WHERE kind = 'sla_breach' AND "
-                                   "ticket_id = $1::bigint",
-                                   id, IT_END);
-  free(id);
-  return n;
-}
-
-typedef struct fx {
-  long long store;
-  char *code;
-  long long mgr_id, sup_id, rep_id;
-  char *mgr, *sup, *rep;
-  long long cust;
-} fx;
-
-static long long new_staff(const char *role, long long store, char **token) {
-  char *login = uniq("its.");
-  json_t *b = json_pack("{s:s, s:s, s:s, s:[I], s:s}", "login", login, "name", "巡检员工", "role",
-                        role, "store_ids", (json_int_t)store, "password", STAFF_PASSWORD);
-  it_resp r;
-  it_req_json(IT_PROXY, "POST", "/v1/staff", it_hq(), NULL, b, &r);
-  ck_assert_msg(r.status == 201, "create staff: %s", it_desc(&r));
-  long long id = it_jint(&r, "id");
-  it_resp_free(&r);
-  *token = it_login(login, STAFF_PASSWORD);
-  free(login);
-  return id;
-}
-
-static void fx_make(fx *f) {
-  memset(f, 0, sizeof *f);
-  f->code = uniq("S");
-  json_t *b = json_pack("{s:s, s:s, s:s, s:s}", "code", f->code, "name", "巡检测试门店", "industry",
-                        "fitness", "timezone", "Asia/Shanghai");
-  it_resp r;
-  it_req_json(IT_PROXY, "POST", "/v1/stores", it_hq(), NULL, b, &r);
-  ck_assert_msg(r.status == 201, "create store: %s", it_desc(&r));
-  f->store = it_jint(&r, "id");
-  it_resp_free(&r);
-  f->mgr_id = new_staff("manager", f->store, &f->mgr);
-  f->sup_id = new_staff("supervisor", f->store, &f->sup);
-  f->rep_id = new_staff("rep", f->store, &f->rep);
-  char *p = uniq_mobile();
-  b = json_pack("{s:s, s:s, s:I}", "name", "会员", "phone", p, "home_store_id",
-                (json_int_t)f->store);
-  it_req_json(IT_PROXY, "POST", "/v1/customers", it_hq(), NULL, b, &r);
-  ck_assert_msg(r.status == 201, "create customer: %s", it_desc(&r));
-  f->cust = it_jint(&r, "id");
-  it_resp_free(&r);
-  free(p);
-}
-
-static json_t *tk_create(fx *f, const char *sev, const char *cat) {
-  json_t *b = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}", "store_id", (json_int_t)f->store,
-                        "customer_id", (json_int_t)f->cust, "channel", "mini_program", "severity",
-                        sev, "category", cat, "subject", "私教课程被临时取消");
-  it_resp r;
-  it_req_json(IT_PROXY, "POST", "/v1/tickets", f->rep, NULL, b, &r);
-  ck_assert_msg(r.status == 201, "create ticket: %s", it_desc(&r));
-  json_t *j = json_incref(r.json);
-  it_resp_free(&r);
-  return j;
-}
-static long long tk_new(fx *f) {
-  json_t *t = tk_create(f, "normal", "appointment");
-  long long id = ji(t, "id");
-  json_decref(t);
-  return id;
 }
 
 static json_t *tk_get_at(const char *base, const char *tok, long long id) {
@@ -208,46 +61,7 @@ static json_t *tk_get_at(const char *base, const char *tok, long long id) {
   free(path);
   return j;
 }
-static json_t *tk_get(const char *tok, long long id) {
-  return tk_get_at(NULL, tok, id);
-}
 
-static json_t *tk_move(const char *tok, long long id, const char *to, const char *note) {
-  json_t *b = json_pack("{s:s}", "to", to);
-  if (note)
-    json_object_set_new(b, "note", json_string(note));
-  char *path = it_fmt("/v1/tickets/%lld/transitions", id);
-  it_resp r;
-  it_req_json(IT_PROXY, "POST", path, tok, NULL, b, &r);
-  ck_assert_msg(r.status == 200, "transition %lld to %s: %s", id, to, it_desc(&r));
-  json_t *j = json_incref(r.json);
-  it_resp_free(&r);
-  free(path);
-  return j;
-}
-static void tk_move_ok(const char *tok, long long id, const char *to) {
-  json_decref(tk_move(tok, id, to, NULL));
-}
-
-static json_t *tk_events(const char *tok, long long id) {
-  char *path = it_fmt("/v1/tickets/%lld/events", id);
-  it_resp r;
-  it_req(IT_PROXY, "GET", path, tok, NULL, NULL, &r);
-  ck_assert_msg(r.status == 200, "GET %s: %s", path, it_desc(&r));
-  json_t *items = json_object_get(r.json, "items");
-  ck_assert_msg(json_is_array(items), "events list without items: %s", it_desc(&r));
-  json_incref(items);
-  it_resp_free(&r);
-  free(path);
-  return items;
-}
-static int count_type(json_t *evs, const char *type) {
-  int n = 0;
-  for (size_t i = 0; i < json_array_size(evs); i++)
-    if (strcmp(js(json_array_get(evs, i), "type"), type) == 0)
-      n++;
-  return n;
-}
 static json_t *last_of_type(json_t *evs, const char *type) {
   json_t *found = NULL;
   for (size_t i = 0; i < json_array_size(evs); i++)
@@ -260,7 +74,7 @@ static json_t *last_of_type(json_t *evs, const char *type) {
 static json_t *wait_breaches(const char *tok, long long id, size_t n, double seconds) {
   double deadline = it_now() + seconds;
   for (;;) {
-    json_t *t = tk_get(tok, id);
+    json_t *t = tk_get(tok, id, NULL);
     json_t *b = jp(t, "sla.breaches");
     ck_assert_msg(json_is_array(b), "sla.breaches missing: %s", jdump(t));
     if (json_array_size(b) >= n)
@@ -302,9 +116,9 @@ static void assert_breach(json_t *t, const char *target, time_t due) {
 
 START_TEST(test_breach_and_escalation) {
   fx f;
-  fx_make(&f);
-  long long id = tk_new(&f);
-  json_t *t = tk_get(f.rep, id);
+  fx_make(&f, &FXP, "Asia/Shanghai");
+  long long id = tk_new(&f, f.rep, "normal", "appointment");
+  json_t *t = tk_get(f.rep, id, NULL);
   ck_assert_int_eq(ji(t, "escalation_level"), 0);
   ck_assert_int_eq(json_array_size(jp(t, "sla.breaches")), 0);
   json_decref(t);
@@ -327,12 +141,12 @@ START_TEST(test_breach_and_escalation) {
   e = last_of_type(evs, "escalated");
   jnull(e, "actor_id");
   json_decref(evs);
-  ck_assert_int_eq(count_outbox(id, "supervisor"), 1);
-  ck_assert_int_eq(count_outbox(id, NULL), 1);
+  ck_assert_int_eq(count_outbox("sla_breach", id, "supervisor"), 1);
+  ck_assert_int_eq(count_outbox("sla_breach", id, NULL), 1);
 
   /* later sweeps add nothing */
   it_sleep(3.5);
-  t = tk_get(f.rep, id);
+  t = tk_get(f.rep, id, NULL);
   ck_assert_int_eq(json_array_size(jp(t, "sla.breaches")), 1);
   ck_assert_int_eq(ji(t, "escalation_level"), 1);
   json_decref(t);
@@ -340,11 +154,11 @@ START_TEST(test_breach_and_escalation) {
   ck_assert_int_eq(count_type(evs, "sla_breached"), 1);
   ck_assert_int_eq(count_type(evs, "escalated"), 1);
   json_decref(evs);
-  ck_assert_int_eq(count_outbox(id, NULL), 1);
+  ck_assert_int_eq(count_outbox("sla_breach", id, NULL), 1);
 
   /* a late acknowledgement meets the target but does not undo the breach */
-  tk_move_ok(f.rep, id, "acknowledged");
-  tk_move_ok(f.rep, id, "in_progress");
+  tk_move_ok(f.rep, id, "acknowledged", NULL);
+  tk_move_ok(f.rep, id, "in_progress", NULL);
 
   /* resolution passed: level 2, the manager */
   time_t due2 = time(NULL) - 30;
@@ -355,8 +169,8 @@ START_TEST(test_breach_and_escalation) {
   assert_breach(t, "resolution", due2);
   ck_assert_int_eq(ji(t, "escalation_level"), 2);
   json_decref(t);
-  ck_assert_int_eq(count_outbox(id, "manager"), 1);
-  ck_assert_int_eq(count_outbox(id, NULL), 2);
+  ck_assert_int_eq(count_outbox("sla_breach", id, "manager"), 1);
+  ck_assert_int_eq(count_outbox("sla_breach", id, NULL), 2);
   evs = tk_events(f.rep, id);
   ck_assert_int_eq(count_type(evs, "sla_breached"), 2);
   ck_assert_int_eq(count_type(evs, "escalated"), 2);
@@ -374,13 +188,13 @@ START_TEST(test_breach_and_escalation) {
   evs = tk_events(f.rep, id);
   ck_assert_int_eq(count_type(evs, "sla_breached"), 3);
   json_decref(evs);
-  ck_assert_int_eq(count_outbox(id, NULL), 3);
-  ck_assert_int_eq(count_outbox(id, "manager"), 2);
+  ck_assert_int_eq(count_outbox("sla_breach", id, NULL), 3);
+  ck_assert_int_eq(count_outbox("sla_breach", id, "manager"), 2);
   it_sleep(3);
-  t = tk_get(f.rep, id);
+  t = tk_get(f.rep, id, NULL);
   ck_assert_int_eq(json_array_size(jp(t, "sla.breaches")), 3);
   json_decref(t);
-  ck_assert_int_eq(count_outbox(id, NULL), 3);
+  ck_assert_int_eq(count_outbox("sla_breach", id, NULL), 3);
 
   /* the next customer-visible update restarts the update clock */
   char *cp = it_fmt("/v1/tickets/%lld/comments", id);
@@ -390,7 +204,7 @@ START_TEST(test_breach_and_escalation) {
   it_assert_status(&r, 201);
   double at = parse_time(it_jstr(&r, "at"));
   it_resp_free(&r);
-  t = tk_get(f.rep, id);
+  t = tk_get(f.rep, id, NULL);
   double nu = jt(t, "sla.next_update_due_at");
   ck_assert_msg(fabs(nu - (at + 1440 * 60.0)) <= 1, "next_update_due_at after a reply: %s",
                 jdump(t));
@@ -401,35 +215,35 @@ END_TEST
 
 START_TEST(test_met_and_paused_targets_do_not_breach) {
   fx f;
-  fx_make(&f);
+  fx_make(&f, &FXP, "Asia/Shanghai");
   /* first response met, then its due time passes */
-  long long a = tk_new(&f);
-  tk_move_ok(f.rep, a, "acknowledged");
+  long long a = tk_new(&f, f.rep, "normal", "appointment");
+  tk_move_ok(f.rep, a, "acknowledged", NULL);
   move_clock(a, "first_response_due_at", time(NULL) - 120);
   /* paused: the resolution clock stands still */
-  long long b = tk_new(&f);
-  tk_move_ok(f.rep, b, "acknowledged");
-  tk_move_ok(f.rep, b, "in_progress");
-  tk_move_ok(f.rep, b, "pending_customer");
+  long long b = tk_new(&f, f.rep, "normal", "appointment");
+  tk_move_ok(f.rep, b, "acknowledged", NULL);
+  tk_move_ok(f.rep, b, "in_progress", NULL);
+  tk_move_ok(f.rep, b, "pending_customer", NULL);
   move_clock(b, "resolution_due_at", time(NULL) - 120);
   /* resolved: nothing is due */
-  long long c = tk_new(&f);
-  tk_move_ok(f.rep, c, "acknowledged");
-  tk_move_ok(f.rep, c, "resolved");
+  long long c = tk_new(&f, f.rep, "normal", "appointment");
+  tk_move_ok(f.rep, c, "acknowledged", NULL);
+  tk_move_ok(f.rep, c, "resolved", NULL);
   move_clock(c, "resolution_due_at", time(NULL) - 120);
   move_clock(c, "first_response_due_at", time(NULL) - 120);
   /* a control ticket that does breach, so the sweeper is known to have run */
-  long long d = tk_new(&f);
+  long long d = tk_new(&f, f.rep, "normal", "appointment");
   move_clock(d, "first_response_due_at", time(NULL) - 60);
   json_decref(wait_breaches(f.rep, d, 1, 15));
   it_sleep(3);
   long long ids[] = {a, b, c};
   for (int i = 0; i < 3; i++) {
-    json_t *t = tk_get(f.rep, ids[i]);
+    json_t *t = tk_get(f.rep, ids[i], NULL);
     ck_assert_msg(json_array_size(jp(t, "sla.breaches")) == 0 && ji(t, "escalation_level") == 0,
                   "ticket %d must not breach: %s", i, jdump(t));
     json_decref(t);
-    ck_assert_int_eq(count_outbox(ids[i], NULL), 0);
+    ck_assert_int_eq(count_outbox("sla_breach", ids[i], NULL), 0);
   }
 }
 END_TEST
@@ -437,7 +251,7 @@ END_TEST
 /* A real store policy of one minute for the first response. */
 START_TEST(test_one_minute_policy) {
   fx f;
-  fx_make(&f);
+  fx_make(&f, &FXP, "Asia/Shanghai");
   char *path = it_fmt("/v1/stores/%lld/sla-policy", f.store);
   it_resp r;
   it_req(IT_PROXY, "PUT", path, f.mgr, NULL,
@@ -446,16 +260,16 @@ START_TEST(test_one_minute_policy) {
          &r);
   ck_assert_msg(r.status == 200, "PUT %s: %s", path, it_desc(&r));
   it_resp_free(&r);
-  json_t *t = tk_create(&f, "important", "service_attitude");
+  json_t *t = tk_create_fx(&f, f.rep, "important", "service_attitude");
   long long id = ji(t, "id");
   double created = jt(t, "created_at");
   double due = jt(t, "sla.first_response_due_at");
   ck_assert_msg(fabs(due - (created + 60)) <= 1, "1-minute policy not applied: %s", jdump(t));
   json_decref(t);
-  t = tk_create(&f, "important", "service_attitude");
+  t = tk_create_fx(&f, f.rep, "important", "service_attitude");
   long long met = ji(t, "id");
   json_decref(t);
-  tk_move_ok(f.rep, met, "acknowledged");
+  tk_move_ok(f.rep, met, "acknowledged", NULL);
 
   t = wait_breaches(f.rep, id, 1, 90);
   json_t *b = breach_of(t, "first_response");
@@ -465,12 +279,12 @@ START_TEST(test_one_minute_policy) {
                 jdump(t));
   ck_assert_int_eq(ji(t, "escalation_level"), 1);
   json_decref(t);
-  ck_assert_int_eq(count_outbox(id, "supervisor"), 1);
+  ck_assert_int_eq(count_outbox("sla_breach", id, "supervisor"), 1);
   json_t *evs = tk_events(f.sup, id);
   ck_assert_int_eq(count_type(evs, "sla_breached"), 1);
   ck_assert_int_eq(count_type(evs, "escalated"), 1);
   json_decref(evs);
-  t = tk_get(f.rep, met);
+  t = tk_get(f.rep, met, NULL);
   ck_assert_int_eq(json_array_size(jp(t, "sla.breaches")), 0);
   json_decref(t);
   free(path);
@@ -481,14 +295,14 @@ END_TEST
 #define MANY 20
 START_TEST(test_two_servers) {
   fx f;
-  fx_make(&f);
+  fx_make(&f, &FXP, "Asia/Shanghai");
   it_server s2;
   static const char *const env[] = {"AFTERCARE_SWEEP_SECONDS=1", NULL};
   ck_assert_msg(it_server_start(&s2, "it_sweeper_second", env) == 0,
                 "the second server did not start");
   long long ids[MANY];
   for (int i = 0; i < MANY; i++)
-    ids[i] = tk_new(&f);
+    ids[i] = tk_new(&f, f.rep, "normal", "appointment");
   /* the second server answers for the same data */
   json_t *t = tk_get_at(s2.base, f.rep, ids[0]);
   ck_assert_int_eq(ji(t, "id"), ids[0]);
@@ -507,15 +321,15 @@ START_TEST(test_two_servers) {
     it_sleep(0.25);
   it_sleep(3.5); /* more sweeps on both servers */
   for (int i = 0; i < MANY; i++) {
-    t = tk_get(f.rep, ids[i]);
+    t = tk_get(f.rep, ids[i], NULL);
     ck_assert_msg(json_array_size(jp(t, "sla.breaches")) == 1,
                   "ticket %lld: expected exactly one breach: %s", ids[i], jdump(t));
     ck_assert_str_eq(js(t, "sla.breaches.0.target"), "first_response");
     ck_assert_msg(ji(t, "escalation_level") == 1, "escalation_level: %s", jdump(t));
     json_decref(t);
-    ck_assert_msg(count_outbox(ids[i], NULL) == 1, "ticket %lld: %lld sla_breach outbox rows",
-                  ids[i], count_outbox(ids[i], NULL));
-    ck_assert_int_eq(count_outbox(ids[i], "supervisor"), 1);
+    ck_assert_msg(count_outbox("sla_breach", ids[i], NULL) == 1, "ticket %lld: %lld sla_breach outbox rows",
+                  ids[i], count_outbox("sla_breach", ids[i], NULL));
+    ck_assert_int_eq(count_outbox("sla_breach", ids[i], "supervisor"), 1);
     json_t *evs = tk_events(f.rep, ids[i]);
     ck_assert_msg(count_type(evs, "sla_breached") == 1 && count_type(evs, "escalated") == 1,
                   "ticket %lld events: %s", ids[i], jdump(evs));
@@ -541,20 +355,20 @@ END_TEST
 /* Resolved 7 days ago without a score: closed by the sweeper. */
 START_TEST(test_autoclose_no_response) {
   fx f;
-  fx_make(&f);
-  long long old = tk_new(&f);
-  tk_move_ok(f.rep, old, "acknowledged");
-  tk_move_ok(f.rep, old, "resolved");
-  long long young = tk_new(&f);
-  tk_move_ok(f.rep, young, "acknowledged");
-  tk_move_ok(f.rep, young, "resolved");
+  fx_make(&f, &FXP, "Asia/Shanghai");
+  long long old = tk_new(&f, f.rep, "normal", "appointment");
+  tk_move_ok(f.rep, old, "acknowledged", NULL);
+  tk_move_ok(f.rep, old, "resolved", NULL);
+  long long young = tk_new(&f, f.rep, "normal", "appointment");
+  tk_move_ok(f.rep, young, "acknowledged", NULL);
+  tk_move_ok(f.rep, young, "resolved", NULL);
   time_t resolved_old = time(NULL) - 8 * 86400;
   move_clock(old, "resolved_at", resolved_old);
   move_clock(young, "resolved_at", time(NULL) - 6 * 86400);
   double deadline = it_now() + 15;
   json_t *t;
   for (;;) {
-    t = tk_get(f.rep, old);
+    t = tk_get(f.rep, old, NULL);
     if (strcmp(js(t, "status"), "closed") == 0)
       break;
     ck_assert_msg(it_now() < deadline, "not closed 15 s after 8 days resolved: %s", jdump(t));
@@ -583,7 +397,7 @@ START_TEST(test_autoclose_no_response) {
   jnull(c, "actor_id");
   json_decref(evs);
   it_sleep(2);
-  t = tk_get(f.rep, young);
+  t = tk_get(f.rep, young, NULL);
   ck_assert_str_eq(js(t, "status"), "resolved");
   json_decref(t);
 }
@@ -594,10 +408,10 @@ START_TEST(test_autoclose_after_second_resolution) {
    * pass without a new score, the sweeper closes it (the old score does not
    * hold it open). */
   fx f;
-  fx_make(&f);
-  long long id = tk_new(&f);
-  tk_move_ok(f.rep, id, "acknowledged");
-  tk_move_ok(f.rep, id, "resolved");
+  fx_make(&f, &FXP, "Asia/Shanghai");
+  long long id = tk_new(&f, f.rep, "normal", "appointment");
+  tk_move_ok(f.rep, id, "acknowledged", NULL);
+  tk_move_ok(f.rep, id, "resolved", NULL);
   char *path = it_fmt("/v1/tickets/%lld/satisfaction", id);
   it_resp r;
   it_req_json(IT_PROXY, "POST", path, f.rep, NULL, json_pack("{s:i}", "score", 5), &r);
@@ -605,12 +419,12 @@ START_TEST(test_autoclose_after_second_resolution) {
   ck_assert_str_eq(it_jstr(&r, "status"), "in_progress");
   it_resp_free(&r);
   free(path);
-  tk_move_ok(f.rep, id, "resolved");
+  tk_move_ok(f.rep, id, "resolved", NULL);
   move_clock(id, "satisfaction_at", time(NULL) - 9 * 86400);
   move_clock(id, "resolved_at", time(NULL) - 8 * 86400);
   double deadline = it_now() + 15;
   for (;;) {
-    json_t *t = tk_get(f.rep, id);
+    json_t *t = tk_get(f.rep, id, NULL);
     bool closed = strcmp(js(t, "status"), "closed") == 0;
     ck_assert_msg(closed || it_now() < deadline, "not closed 15 s after 8 days resolved: %s",
                   jdump(t));

@@ -11,6 +11,7 @@
  * (AFTERCARE_SWEEP_SECONDS=1) so that `breached=true` can be shown; it has
  * its own tests in it_sweeper.c. */
 #include "harness.h"
+#include "ticket_fixtures.h"
 
 #include <curl/curl.h>
 #include <libpq-fe.h>
@@ -32,96 +33,20 @@
 #define ZH32 ZH8 ZH8 ZH8 ZH8
 #define ZH33 ZH32 "签"
 
-#define STAFF_PASSWORD "it-tickets-password"
+/* The fixtures of this suite (ticket_fixtures.h). */
+static const fx_profile FXP = {.password = "it-tickets-password",
+                               .login_prefix = "itt.",
+                               .staff_name = "工单员工",
+                               .code_prefix = "T",
+                               .store_name = "工单测试门店",
+                               .industry = "beauty",
+                               .customer_name = "投诉客户",
+                               .mobile_prefix = "139",
+                               .rep2 = true};
 
 /* ------------------------------------------------------------------------- */
 /* generic helpers */
 
-static char *uniq(const char *prefix) {
-  static unsigned long counter;
-  counter++;
-  return it_fmt("%s%d%04lu", prefix, (int)(getpid() % 100000), counter % 10000);
-}
-
-static char *uniq_mobile(void) {
-  static unsigned counter;
-  counter++;
-  unsigned long long v =
-      ((unsigned long long)(getpid() % 100000) * 1000ULL + counter) % 100000000ULL;
-  return it_fmt("139%08llu", v);
-}
-
-/* Member at a dotted path ("sla.breaches.0.target"); borrowed; NULL if absent. */
-static json_t *jp(json_t *o, const char *path) {
-  char buf[256];
-  snprintf(buf, sizeof buf, "%s", path);
-  json_t *cur = o;
-  char *save = NULL;
-  for (char *t = strtok_r(buf, ".", &save); t && cur; t = strtok_r(NULL, ".", &save)) {
-    if (json_is_array(cur))
-      cur = json_array_get(cur, strtoul(t, NULL, 10));
-    else
-      cur = json_object_get(cur, t);
-  }
-  return cur;
-}
-static const char *js(json_t *o, const char *path) {
-  json_t *v = jp(o, path);
-  if (!json_is_string(v)) {
-    char *d = o ? json_dumps(o, JSON_COMPACT) : strdup("(null)");
-    ck_abort_msg("%s missing or not a string in %.1500s", path, d);
-  }
-  return json_string_value(v);
-}
-static long long ji(json_t *o, const char *path) {
-  json_t *v = jp(o, path);
-  if (!json_is_integer(v)) {
-    char *d = o ? json_dumps(o, JSON_COMPACT) : strdup("(null)");
-    ck_abort_msg("%s missing or not an integer in %.1500s", path, d);
-  }
-  return json_integer_value(v);
-}
-static void jnull(json_t *o, const char *path) {
-  json_t *v = jp(o, path);
-  if (!json_is_null(v)) {
-    char *d = o ? json_dumps(o, JSON_COMPACT) : strdup("(null)");
-    ck_abort_msg("%s must be present and null in %.1500s", path, d);
-  }
-}
-static const char *jdump(json_t *o) { /* static buffer, for messages */
-  static char buf[3000];
-  char *d = o ? json_dumps(o, JSON_COMPACT) : NULL;
-  snprintf(buf, sizeof buf, "%.2990s", d ? d : "(null)");
-  free(d);
-  return buf;
-}
-
-/* RFC 3339 UTC ("...Z", optional fraction) to seconds. */
-static double parse_time(const char *s) {
-  struct tm tm;
-  memset(&tm, 0, sizeof tm);
-  const char *e = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-  ck_assert_msg(e, "not an RFC 3339 time: %s", s);
-  double frac = 0;
-  if (*e == '.') {
-    double scale = 0.1;
-    for (e++; *e >= '0' && *e <= '9'; e++, scale /= 10)
-      frac += (*e - '0') * scale;
-  }
-  ck_assert_msg(strcmp(e, "Z") == 0, "time not in UTC (Z): %s", s);
-  return (double)timegm(&tm) + frac;
-}
-static double jt(json_t *o, const char *path) {
-  return parse_time(js(o, path));
-}
-static char *fmt_time(double t) {
-  time_t s = (time_t)t;
-  struct tm tm;
-  gmtime_r(&s, &tm);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return strdup(buf);
-}
 /* |got - want| <= tol seconds */
 static void assert_time_near(json_t *o, const char *path, double want, double tol) {
   double got = jt(o, path);
@@ -144,28 +69,10 @@ static char *if_match_of(const it_resp *r) {
   return it_fmt("If-Match: %s", e);
 }
 
-static void db_exec(const char *sql) {
-  PGconn *c = PQconnectdb(it_db_url);
-  ck_assert_msg(PQstatus(c) == CONNECTION_OK, "db connect: %s", PQerrorMessage(c));
-  PGresult *res = PQexec(c, sql);
-  ExecStatusType st = PQresultStatus(res);
-  ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "db %s: %s", sql,
-                PQerrorMessage(c));
-  PQclear(res);
-  PQfinish(c);
-}
-
 static long long count_events(long long ticket) {
   char *id = it_fmt("%lld", ticket);
   long long n =
       it_db_count("SELECT count(*) FROM ticket_events WHERE ticket_id = $1::bigint", id, IT_END);
-  free(id);
-  return n;
-}
-static long long count_outbox(const char *kind, long long ticket) {
-  char *id = it_fmt("%lld", ticket);
-  long long n = it_db_count(
-      "SELECT count(*) FROM outbox WHERE kind = $1 AND ticket_id = $2::bigint", kind, id, IT_END);
   free(id);
   return n;
 }
@@ -177,169 +84,14 @@ static long long count_store_tickets(long long store) {
 }
 
 /* ------------------------------------------------------------------------- */
-/* fixtures: a store of our own, with staff and a customer */
-
-typedef struct fx {
-  long long store;
-  char *code;
-  long long mgr_id, sup_id, rep_id, rep2_id;
-  char *mgr, *sup, *rep, *rep2; /* tokens */
-  long long cust;
-} fx;
-
-static long long new_store(const char *code, const char *tz) {
-  json_t *b = json_pack("{s:s, s:s, s:s, s:s}", "code", code, "name", "工单测试门店", "industry",
-                        "beauty", "timezone", tz);
-  it_resp r;
-  it_req_json(IT_PROXY, "POST", "/v1/stores", it_hq(), NULL, b, &r);
-  ck_assert_msg(r.status == 201, "create store %s: %s", code, it_desc(&r));
-  long long id = it_jint(&r, "id");
-  it_resp_free(&r);
-  return id;
-}
-
-/* Creates staff of role in store (hq); *token gets a login token. */
-static long long new_staff(const char *role, long long store, char **token) {
-  char *login = uniq("itt.");
-  json_t *b = json_pack("{s:s, s:s, s:s, s:[I], s:s}", "login", login, "name", "工单员工", "role",
-                        role, "store_ids", (json_int_t)store, "password", STAFF_PASSWORD);
-  it_resp r;
-  it_req_json(IT_PROXY, "POST", "/v1/staff", it_hq(), NULL, b, &r);
-  ck_assert_msg(r.status == 201, "create staff %s: %s", login, it_desc(&r));
-  long long id = it_jint(&r, "id");
-  it_resp_free(&r);
-  if (token)
-    *token = it_login(login, STAFF_PASSWORD);
-  free(login);
-  return id;
-}
-
-static long long new_customer(long long store) {
-  char *p = uniq_mobile();
-  json_t *b = json_pack("{s:s, s:s, s:I}", "name", "投诉客户", "phone", p, "home_store_id",
-                        (json_int_t)store);
-  it_resp r;
-  it_req_json(IT_PROXY, "POST", "/v1/customers", it_hq(), NULL, b, &r);
-  ck_assert_msg(r.status == 201, "create customer: %s", it_desc(&r));
-  long long id = it_jint(&r, "id");
-  it_resp_free(&r);
-  free(p);
-  return id;
-}
-
-/* A store (timezone tz, no business hours) with a manager, a supervisor, two
- * reps and one customer. */
-static void fx_make(fx *f, const char *tz) {
-  memset(f, 0, sizeof *f);
-  f->code = uniq("T");
-  f->store = new_store(f->code, tz);
-  f->mgr_id = new_staff("manager", f->store, &f->mgr);
-  f->sup_id = new_staff("supervisor", f->store, &f->sup);
-  f->rep_id = new_staff("rep", f->store, &f->rep);
-  f->rep2_id = new_staff("rep", f->store, &f->rep2);
-  f->cust = new_customer(f->store);
-}
-
-/* ------------------------------------------------------------------------- */
 /* ticket helpers */
 
-/* POST /v1/tickets (proxy), asserts 201 with Location /v1/tickets/{id};
- * extra (stolen, may be NULL) is merged into the body. New reference. */
-static json_t *tk_create(const char *tok, long long store, long long cust, const char *sev,
-                         const char *cat, const char *subject, json_t *extra) {
-  json_t *b = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}", "store_id", (json_int_t)store,
-                        "customer_id", (json_int_t)cust, "channel", "phone", "severity", sev,
-                        "category", cat, "subject", subject ? subject : "护理后皮肤泛红");
-  if (extra) {
-    json_object_update(b, extra);
-    json_decref(extra);
-  }
-  it_resp r;
-  it_req_json(IT_PROXY, "POST", "/v1/tickets", tok, NULL, b, &r);
-  ck_assert_msg(r.status == 201, "create ticket: %s", it_desc(&r));
-  long long id = it_jint(&r, "id");
-  const char *loc = it_header(&r, "Location");
-  ck_assert_msg(loc && strstr(loc, "/v1/tickets/"), "201 without Location: %s", it_desc(&r));
-  char *want = it_fmt("/v1/tickets/%lld", id);
-  ck_assert_msg(strcmp(strstr(loc, "/v1/"), want) == 0, "Location %s, expected %s", loc, want);
-  free(want);
-  ck_assert_msg(it_header(&r, "ETag"), "201 without ETag: %s", it_desc(&r));
-  json_t *j = json_incref(r.json);
-  it_resp_free(&r);
-  return j;
-}
-static long long tk_new(fx *f, const char *tok, const char *sev, const char *cat) {
-  json_t *t = tk_create(tok, f->store, f->cust, sev, cat, NULL, NULL);
-  long long id = ji(t, "id");
-  json_decref(t);
-  return id;
-}
-
-/* GET /v1/tickets/{id}; asserts 200; *ifm (may be NULL) gets "If-Match: <ETag>". */
-static json_t *tk_get(const char *tok, long long id, char **ifm) {
-  char *path = it_fmt("/v1/tickets/%lld", id);
-  it_resp r;
-  it_req(IT_PROXY, "GET", path, tok, NULL, NULL, &r);
-  ck_assert_msg(r.status == 200, "GET %s: %s", path, it_desc(&r));
-  if (ifm)
-    *ifm = if_match_of(&r);
-  json_t *j = json_incref(r.json);
-  it_resp_free(&r);
-  free(path);
-  return j;
-}
-
-/* POST /v1/tickets/{id}/transitions; returns the status; r filled. */
-static long tk_move_r(int target, const char *tok, long long id, const char *to, const char *note,
-                      const char *ifm, it_resp *r) {
-  json_t *b = json_pack("{s:s}", "to", to);
-  if (note)
-    json_object_set_new(b, "note", json_string(note));
-  char *path = it_fmt("/v1/tickets/%lld/transitions", id);
-  long st = it_req_json(target, "POST", path, tok, ifm ? IT_HDRS(ifm) : NULL, b, r);
-  free(path);
-  return st;
-}
-/* A transition that must succeed; returns the ticket (new ref). */
-static json_t *tk_move(const char *tok, long long id, const char *to, const char *note) {
-  it_resp r;
-  tk_move_r(IT_PROXY, tok, id, to, note, NULL, &r);
-  ck_assert_msg(r.status == 200, "transition of %lld to %s: %s", id, to, it_desc(&r));
-  ck_assert_str_eq(js(r.json, "status"), to);
-  json_t *j = json_incref(r.json);
-  it_resp_free(&r);
-  return j;
-}
-static void tk_move_ok(const char *tok, long long id, const char *to, const char *note) {
-  json_decref(tk_move(tok, id, to, note));
-}
-
-/* GET /v1/tickets/{id}/events: the items (new ref). */
-static json_t *tk_events(const char *tok, long long id) {
-  char *path = it_fmt("/v1/tickets/%lld/events", id);
-  it_resp r;
-  it_req(IT_PROXY, "GET", path, tok, NULL, NULL, &r);
-  ck_assert_msg(r.status == 200, "GET %s: %s", path, it_desc(&r));
-  json_t *items = json_object_get(r.json, "items");
-  ck_assert_msg(json_is_array(items), "events list without items: %s", it_desc(&r));
-  json_incref(items);
-  it_resp_free(&r);
-  free(path);
-  return items;
-}
 /* Index of the first event of type at or after from, or -1. */
 static int find_event(json_t *evs, const char *type, size_t from) {
   for (size_t i = from; i < json_array_size(evs); i++)
     if (strcmp(js(json_array_get(evs, i), "type"), type) == 0)
       return (int)i;
   return -1;
-}
-static int count_type(json_t *evs, const char *type) {
-  int n = 0;
-  for (size_t i = 0; i < json_array_size(evs); i++)
-    if (strcmp(js(json_array_get(evs, i), "type"), type) == 0)
-      n++;
-  return n;
 }
 /* The status change to `to` (a status_changed event, or for closing also a
  * `closed` event), from index from; -1 when none. */
@@ -483,7 +235,7 @@ static void assert_status_event(json_t *evs, int idx, const char *from, const ch
 
 START_TEST(test_happy_path) {
   fx f;
-  fx_make(&f, "Asia/Shanghai");
+  fx_make(&f, &FXP, "Asia/Shanghai");
   json_t *t = tk_create(
       f.rep, f.store, f.cust, "important", "treatment_effect", "护理效果不理想",
       json_pack("{s:s, s:s, s:[s,s], s:[{s:s, s:s, s:s}]}", "description", "做完水光针后没有效果",
@@ -644,7 +396,7 @@ static void assert_due(json_t *t, int fr_min, int res_min, int upd_min) {
 
 START_TEST(test_sla_calendar) {
   fx f;
-  fx_make(&f, "Asia/Shanghai");
+  fx_make(&f, &FXP, "Asia/Shanghai");
   static const struct {
     const char *sev, *cat;
     int fr, res, upd;
@@ -682,7 +434,7 @@ END_TEST
  * now is outside it. Due times run from the next opening. */
 START_TEST(test_sla_business_hours) {
   fx f;
-  fx_make(&f, "UTC");
+  fx_make(&f, &FXP, "UTC");
   time_t now = time(NULL);
   struct tm g;
   gmtime_r(&now, &g);
@@ -752,7 +504,7 @@ static json_t *policy_rows_of(json_t *body) {
 
 START_TEST(test_sla_policy) {
   fx f;
-  fx_make(&f, "Asia/Shanghai");
+  fx_make(&f, &FXP, "Asia/Shanghai");
   char *path = it_fmt("/v1/stores/%lld/sla-policy", f.store);
   json_t *rows = json_array();
   json_array_append_new(rows, policy_row(NULL, NULL, 30, 600, 300));
@@ -819,7 +571,7 @@ START_TEST(test_sla_policy) {
   }
   /* other stores keep the defaults */
   long long sh002 = it_store_id("SH002");
-  long long c2 = new_customer(sh002);
+  long long c2 = new_customer(&FXP, sh002);
   json_t *t = tk_create(it_token("sh002.rep"), sh002, c2, "normal", "other", NULL, NULL);
   assert_due(t, 120, 2880, 1440);
   json_decref(t);
@@ -843,7 +595,7 @@ END_TEST
 
 START_TEST(test_transition_rules) {
   fx f;
-  fx_make(&f, "Asia/Shanghai");
+  fx_make(&f, &FXP, "Asia/Shanghai");
   long long id = tk_new(&f, f.rep, "normal", "environment");
   long long before = count_events(id);
   it_resp r;
@@ -921,7 +673,7 @@ END_TEST
 
 START_TEST(test_pending_pause) {
   fx f;
-  fx_make(&f, "Asia/Shanghai");
+  fx_make(&f, &FXP, "Asia/Shanghai");
   long long id = tk_new(&f, f.rep, "normal", "appointment");
   tk_move_ok(f.rep, id, "acknowledged", NULL);
   json_t *t = tk_move(f.rep, id, "in_progress", NULL);
@@ -971,7 +723,7 @@ END_TEST
 
 START_TEST(test_assign) {
   fx f;
-  fx_make(&f, "Asia/Shanghai");
+  fx_make(&f, &FXP, "Asia/Shanghai");
   long long id = tk_new(&f, f.rep, "normal", "service_attitude");
   long long other = it_staff_id("sh002.rep");
   it_resp r;
@@ -1048,7 +800,7 @@ END_TEST
 
 START_TEST(test_comments) {
   fx f;
-  fx_make(&f, "Asia/Shanghai");
+  fx_make(&f, &FXP, "Asia/Shanghai");
   long long id = tk_new(&f, f.rep, "normal", "product_quality");
   double created = jt(tk_get(f.rep, id, NULL), "created_at");
   it_resp r;
@@ -1133,7 +885,7 @@ static void assert_limit(const it_resp *r, long long limit) {
 
 START_TEST(test_compensation) {
   fx f;
-  fx_make(&f, "Asia/Shanghai");
+  fx_make(&f, &FXP, "Asia/Shanghai");
   long long id = tk_new(&f, f.rep, "important", "treatment_effect");
   it_resp r;
 
@@ -1299,7 +1051,7 @@ END_TEST
 
 START_TEST(test_satisfaction) {
   fx f;
-  fx_make(&f, "Asia/Shanghai");
+  fx_make(&f, &FXP, "Asia/Shanghai");
   long long id = tk_resolved(&f, f.rep);
   it_resp r;
   /* out of range */
@@ -1312,7 +1064,7 @@ START_TEST(test_satisfaction) {
   ck_assert_str_eq(js(tk_get(f.rep, id, NULL), "status"), "resolved");
 
   /* 6: second remediation */
-  ck_assert_int_eq(count_outbox("low_satisfaction", id), 0);
+  ck_assert_int_eq(count_outbox("low_satisfaction", id, NULL), 0);
   tk_satisfaction(IT_PROXY, f.rep, id, 6, "效果一般，还是有点红", &r);
   it_assert_status(&r, 200);
   ck_assert_str_eq(js(r.json, "status"), "in_progress");
@@ -1322,7 +1074,7 @@ START_TEST(test_satisfaction) {
   jnull(r.json, "sla.resolved_at");
   jnull(r.json, "closed_at");
   it_resp_free(&r);
-  ck_assert_int_eq(count_outbox("low_satisfaction", id), 1);
+  ck_assert_int_eq(count_outbox("low_satisfaction", id, NULL), 1);
   json_t *evs = tk_events(f.rep, id);
   int s = find_event(evs, "satisfaction_recorded", 0);
   ck_assert_msg(s >= 0, "no satisfaction_recorded event: %s", jdump(evs));
@@ -1347,7 +1099,7 @@ START_TEST(test_satisfaction) {
   ck_assert_int_eq(ji(r.json, "reopen_count"), 1);
   (void)jt(r.json, "closed_at");
   it_resp_free(&r);
-  ck_assert_int_eq(count_outbox("low_satisfaction", id), 1);
+  ck_assert_int_eq(count_outbox("low_satisfaction", id, NULL), 1);
   /* closed: 409 */
   tk_satisfaction(IT_PROXY, f.rep, id, 10, "再评", &r);
   it_assert_problem(&r, 409, "invalid_transition", NULL);
@@ -1376,7 +1128,7 @@ START_TEST(test_satisfaction) {
   ck_assert_int_eq(ji(r.json, "escalation_level"), 2);
   ck_assert_int_eq(ji(r.json, "reopen_count"), 3);
   it_resp_free(&r);
-  ck_assert_int_eq(count_outbox("low_satisfaction", id3), 3);
+  ck_assert_int_eq(count_outbox("low_satisfaction", id3, NULL), 3);
 
   /* the threshold is a store setting */
   char *spath = it_fmt("/v1/stores/%lld/settings", f.store);
@@ -1412,7 +1164,7 @@ END_TEST
 
 START_TEST(test_cross_store) {
   long long sh001 = it_store_id("SH001");
-  long long cust = new_customer(sh001);
+  long long cust = new_customer(&FXP, sh001);
   const char *rep1 = it_token("sh001.rep");
   const char *rep2 = it_token("sh002.rep");
   json_t *t = tk_create(rep1, sh001, cust, "normal", "environment", "包间卫生差", NULL);
@@ -1519,7 +1271,7 @@ static void run_race(racer *xs, int n) {
 
 START_TEST(test_concurrent_patch) {
   fx f;
-  fx_make(&f, "Asia/Shanghai");
+  fx_make(&f, &FXP, "Asia/Shanghai");
   long long id = tk_new(&f, f.rep, "normal", "other");
   char *ifm;
   json_t *t = tk_get(f.rep, id, &ifm);
@@ -1605,7 +1357,7 @@ END_TEST
 
 START_TEST(test_atomicity) {
   fx f;
-  fx_make(&f, "Asia/Shanghai");
+  fx_make(&f, &FXP, "Asia/Shanghai");
   long long id = tk_new(&f, f.rep, "normal", "product_quality");
   char *ifm;
   json_t *t0 = tk_get(f.rep, id, &ifm);
@@ -1711,7 +1463,7 @@ START_TEST(test_atomicity) {
   ck_assert_int_eq(count_store_tickets(f.store), n);
   it_req(IT_PROXY, "POST", "/v1/tickets", f.rep, NULL, bt, &r);
   it_assert_status(&r, 201);
-  ck_assert_int_eq(count_outbox("urgent_ticket", it_jint(&r, "id")), 1);
+  ck_assert_int_eq(count_outbox("urgent_ticket", it_jint(&r, "id"), NULL), 1);
   it_resp_free(&r);
   json_decref(before);
   json_decref(t0);
@@ -1759,7 +1511,7 @@ static json_t *without(json_t *b, const char *key) {
 
 START_TEST(test_validation) {
   fx f;
-  fx_make(&f, "Asia/Shanghai");
+  fx_make(&f, &FXP, "Asia/Shanghai");
   bad_create(&f, f.rep, with(base_body(&f), "severity", json_string("critical")), "severity");
   bad_create(&f, f.rep, with(base_body(&f), "channel", json_string("fax")), "channel");
   bad_create(&f, f.rep, with(base_body(&f), "category", json_string("weather")), "category");
@@ -1793,7 +1545,7 @@ START_TEST(test_validation) {
   bad_create(&f, f.rep, with(base_body(&f), "evidence", ev21), "evidence*");
   bad_create(&f, f.rep, with(base_body(&f), "priority", json_string("high")), "priority");
   bad_create(&f, f.rep,
-             with(base_body(&f), "customer_id", json_integer(new_customer(it_store_id("SH001")))),
+             with(base_body(&f), "customer_id", json_integer(new_customer(&FXP, it_store_id("SH001")))),
              "customer_id");
   bad_create(&f, f.rep, with(base_body(&f), "customer_id", json_integer(999999999)), "customer_id");
   bad_create(&f, f.rep, with(base_body(&f), "store_id", json_integer(it_store_id("SH002"))),
@@ -1819,7 +1571,7 @@ START_TEST(test_validation) {
   long long normal_id = ji(t, "id");
   json_decref(t);
   json_decref(ok);
-  ck_assert_int_eq(count_outbox("urgent_ticket", normal_id), 0);
+  ck_assert_int_eq(count_outbox("urgent_ticket", normal_id, NULL), 0);
 
   /* PATCH validation */
   char *ifm;
@@ -1859,7 +1611,7 @@ START_TEST(test_validation) {
   t = tk_create(f.rep, f.store, f.cust, "urgent", "allergy_reaction", "过敏红肿", NULL);
   long long uid = ji(t, "id");
   json_decref(t);
-  ck_assert_int_eq(count_outbox("urgent_ticket", uid), 1);
+  ck_assert_int_eq(count_outbox("urgent_ticket", uid, NULL), 1);
   char *us = it_fmt("%lld", uid);
   char *ss = it_fmt("%lld", f.store);
   ck_assert_int_eq(it_db_count("SELECT count(*) FROM outbox WHERE kind = 'urgent_ticket' AND "
@@ -1869,8 +1621,8 @@ START_TEST(test_validation) {
                    1);
 
   /* Idempotency-Key: a replay answers the first ticket, writes one row */
-  char *key = uniq("Idempotency-Key: it-ticket-");
-  char *subj = uniq("幂等工单");
+  char *key = it_uniq("Idempotency-Key: it-ticket-");
+  char *subj = it_uniq("幂等工单");
   json_t *ib = base_body(&f);
   json_object_set_new(ib, "subject", json_string(subj));
   char *ibt = json_dumps(ib, JSON_COMPACT);
@@ -1898,7 +1650,7 @@ START_TEST(test_validation) {
       1);
 
   /* a ticket makes the customer visible to its store */
-  long long far = new_customer(it_store_id("SH002"));
+  long long far = new_customer(&FXP, it_store_id("SH002"));
   char *cp = it_fmt("/v1/customers/%lld", far);
   it_req(IT_PROXY, "GET", cp, f.rep, NULL, NULL, &r);
   it_assert_problem(&r, 404, "not_found", NULL);
@@ -2025,8 +1777,8 @@ static double due_key(json_t *t) {
 
 START_TEST(test_list) {
   fx f;
-  fx_make(&f, "Asia/Shanghai");
-  long long cust2 = new_customer(f.store);
+  fx_make(&f, &FXP, "Asia/Shanghai");
+  long long cust2 = new_customer(&FXP, f.store);
   json_t *t;
   t = tk_create(f.rep, f.store, f.cust, "urgent", "environment", "门店空调温度太低顾客着凉",
                 json_pack("{s:[s]}", "tags", "空调"));
