@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
@@ -1161,4 +1162,46 @@ int it_main(const it_config *cfg, Suite *s) {
   }
   curl_global_cleanup();
   return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+char *it_if_match(const it_resp *r) {
+  const char *e = it_header(r, "ETag");
+  ck_assert_msg(e && *e, "no ETag: %s", it_desc(r));
+  return it_fmt("If-Match: %s", e);
+}
+
+char *it_escape(const char *s) {
+  char *e = curl_easy_escape(NULL, s, 0);
+  char *out = strdup(e);
+  curl_free(e);
+  return out;
+}
+
+typedef struct race_slot {
+  it_racer *racer;
+  pthread_barrier_t *go;
+} race_slot;
+
+static void *race_one(void *arg) {
+  race_slot *s = arg;
+  it_racer *x = s->racer;
+  pthread_barrier_wait(s->go);
+  it_req_raw(it_srv.base, x->method, x->path, x->token, x->headers, x->body,
+             x->body ? strlen(x->body) : 0, 60, &x->r);
+  return NULL;
+}
+
+void it_race(it_racer *racers, int n) {
+  ck_assert_int_le(n, IT_RACERS);
+  pthread_barrier_t go;
+  pthread_barrier_init(&go, NULL, (unsigned)n);
+  pthread_t th[IT_RACERS];
+  race_slot slots[IT_RACERS];
+  for (int i = 0; i < n; i++) {
+    slots[i] = (race_slot){&racers[i], &go};
+    pthread_create(&th[i], NULL, race_one, &slots[i]);
+  }
+  for (int i = 0; i < n; i++)
+    pthread_join(th[i], NULL);
+  pthread_barrier_destroy(&go);
 }

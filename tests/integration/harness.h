@@ -95,6 +95,21 @@ long it_req_json(int target, const char *method, const char *path, const char *t
                  const char *const *headers, json_t *body, it_resp *out);
 
 void it_resp_free(it_resp *r);
+/* "If-Match: <ETag of r>" (asserts r has an ETag); caller frees. */
+char *it_if_match(const it_resp *r);
+/* s percent-encoded for a query string; caller frees. */
+char *it_escape(const char *s);
+
+/* Concurrency: n threads (at most IT_RACERS) send their request at the same
+ * moment, straight to the server; each answer lands in its racer's r (the
+ * caller frees them). Check assertions stay on the test's main thread. */
+#define IT_RACERS 6
+typedef struct it_racer {
+  const char *method, *path, *token, *body;
+  const char *headers[3];
+  it_resp r;
+} it_racer;
+void it_race(it_racer *racers, int n);
 /* Value of the last header called name (case-insensitive) or NULL; borrowed. */
 const char *it_header(const it_resp *r, const char *name);
 /* A short printable description of a response, for failure messages; static buffer. */

@@ -68,18 +68,7 @@ static char *masked_of(const char *national) {
   return it_fmt("%.3s****%s", national, national + 7);
 }
 
-static char *esc(const char *s) {
-  char *e = curl_easy_escape(NULL, s, 0);
-  char *out = strdup(e);
-  curl_free(e);
-  return out;
-}
 
-static char *if_match(const it_resp *r) {
-  const char *e = it_header(r, "ETag");
-  ck_assert_msg(e && *e, "no ETag: %s", it_desc(r));
-  return it_fmt("If-Match: %s", e);
-}
 
 static char *cust_path(long long id) {
   return it_fmt("/v1/customers/%lld", id);
@@ -208,7 +197,7 @@ static json_t *walk(const char *query, const char *token, int limit) {
   for (int page = 0; page < 5000; page++) {
     char *path;
     if (cursor) {
-      char *e = esc(cursor);
+      char *e = it_escape(cursor);
       path = it_fmt("/v1/customers?limit=%d%s%s&cursor=%s", limit, *query ? "&" : "", query, e);
       free(e);
     } else {
@@ -418,7 +407,7 @@ START_TEST(test_crud_per_role) {
     it_assert_status(&r, 200);
     ck_assert_msg(json_equal(r.json, created), "%s: GET differs from create: %s", roles[k].login,
                   it_desc(&r));
-    char *im = if_match(&r);
+    char *im = it_if_match(&r);
     it_resp_free(&r);
 
     /* update */
@@ -433,7 +422,7 @@ START_TEST(test_crud_per_role) {
     it_resp_free(&r);
 
     /* list */
-    char *et = esc(tag);
+    char *et = it_escape(tag);
     char *q = it_fmt("tag=%s", et);
     json_t *items = walk(q, tok, 50);
     json_t *mine = find_id(items, id);
@@ -664,7 +653,7 @@ START_TEST(test_visibility_and_phone_card) {
                 it_desc(&r));
   it_resp_free(&r);
   /* and it is in the rep's list */
-  char *en = esc(name);
+  char *en = it_escape(name);
   char *lq = it_fmt("q=%s", en);
   json_t *listed = walk(lq, rep2, 50);
   ck_assert_msg(has_id(listed, id), "customer with a SH002 visit not in the SH002 rep's list");
@@ -742,7 +731,7 @@ START_TEST(test_phone_spellings) {
 
   for (size_t i = 0; i < n; i++) {
     /* lookup with every spelling finds the same customer, stored in E.164 */
-    char *e = esc(spellings[i]);
+    char *e = it_escape(spellings[i]);
     char *q = it_fmt("/v1/customers?phone=%s", e);
     it_req(IT_PROXY, "GET", q, it_hq(), NULL, NULL, &r);
     it_assert_status(&r, 200);
@@ -1052,7 +1041,7 @@ START_TEST(test_patch) {
   it_resp r;
   it_req(IT_PROXY, "GET", path, tok, NULL, NULL, &r);
   it_assert_status(&r, 200);
-  char *if1 = if_match(&r);
+  char *if1 = it_if_match(&r);
   long long v1 = it_jint(&r, "version");
   it_resp_free(&r);
 
@@ -1076,7 +1065,7 @@ START_TEST(test_patch) {
   ck_assert_int_eq(it_jint(&r, "points"), 50);
   ck_assert_str_eq(it_jstr(&r, "name"), "补丁客户");
   ck_assert_int_eq(it_jint(&r, "version"), v1 + 1);
-  char *if2 = if_match(&r);
+  char *if2 = it_if_match(&r);
   ck_assert_msg(strcmp(if1, if2) != 0, "ETag unchanged after PATCH");
   it_resp_free(&r);
   json_t *now = get_json(path, tok, 200);
@@ -1175,7 +1164,7 @@ static json_t *list_all(const char *query, const char *token) {
 START_TEST(test_list_filters) {
   long long sh001 = it_store_id("SH001"), sh002 = it_store_id("SH002");
   char *tag = it_uniq("筛选");
-  char *etag = esc(tag);
+  char *etag = it_escape(tag);
   const char *hq = it_hq();
   /* names */
   struct {
@@ -1203,7 +1192,7 @@ START_TEST(test_list_filters) {
   }
 
   /* q: Chinese substring */
-  char *e = esc("阳娜");
+  char *e = it_escape("阳娜");
   char *q = it_fmt("q=%s", e);
   json_t *items = list_all(q, hq);
   size_t i;
@@ -1217,7 +1206,7 @@ START_TEST(test_list_filters) {
   free(q);
   free(e);
   /* q combined with tag: exactly the two */
-  e = esc("阳娜");
+  e = it_escape("阳娜");
   q = it_fmt("q=%s&tag=%s", e, etag);
   items = list_all(q, hq);
   ck_assert_int_eq((long long)json_array_size(items), 2);
@@ -1364,7 +1353,7 @@ static void assert_rep_scope(const char *login, const char *store) {
 
 START_TEST(test_list_pagination_and_scope) {
   char *tag = it_uniq("分页");
-  char *etag = esc(tag);
+  char *etag = it_escape(tag);
   long long ids[5];
   for (int i = 0; i < 5; i++) {
     char *p = uniq_mobile("139");
@@ -1412,7 +1401,7 @@ START_TEST(test_list_pagination_and_scope) {
   ck_assert_int_eq((long long)json_array_size(after), (long long)json_array_size(b) - 1);
   json_decref(after);
   json_decref(b);
-  char *en = esc(ERASED_NAME);
+  char *en = it_escape(ERASED_NAME);
   char *qe = it_fmt("q=%s", en);
   items = walk(qe, it_hq(), 200);
   ck_assert_msg(json_array_size(items) == 0, "q=已注销客户 lists erased customers");
@@ -1514,7 +1503,7 @@ START_TEST(test_erasure) {
                     !strstr(r.body, marker) && !strstr(r.body, "1903-02-17"),
                 "personal data readable after erasure: %s", it_desc(&r));
   json_t *erased = json_incref(r.json);
-  char *im = if_match(&r);
+  char *im = it_if_match(&r);
   it_resp_free(&r);
 
   /* no longer found by phone, by anyone */
@@ -1528,7 +1517,7 @@ START_TEST(test_erasure) {
     it_resp_free(&r);
   }
   /* nor by name or phone prefix */
-  char *en = esc(name);
+  char *en = it_escape(name);
   char *qn = it_fmt("q=%s", en);
   json_t *items = walk(qn, it_hq(), 200);
   ck_assert_int_eq((long long)json_array_size(items), 0);
@@ -1808,7 +1797,7 @@ START_TEST(test_visits_order_last_visit_timeline) {
     for (int page = 0; page < 10; page++) {
       char *pp;
       if (cursor) {
-        char *e = esc(cursor);
+        char *e = it_escape(cursor);
         pp = it_fmt("%s?limit=2&cursor=%s", path, e);
         free(e);
       } else {

@@ -40,11 +40,6 @@ static char *location_path(const it_resp *r, const char *prefix, long long id) {
   return strdup(p);
 }
 
-static char *etag_header(const it_resp *r) {
-  const char *e = it_header(r, "ETag");
-  ck_assert_msg(e && *e, "no ETag: %s", it_desc(r));
-  return it_fmt("If-Match: %s", e);
-}
 
 static void assert_time(const it_resp *r, const char *key) {
   const char *t = it_jstr(r, key);
@@ -207,7 +202,7 @@ START_TEST(test_store_patch_etag) {
   it_resp r;
   it_req(IT_PROXY, "GET", path, it_hq(), NULL, NULL, &r);
   it_assert_status(&r, 200);
-  char *if1 = etag_header(&r);
+  char *if1 = it_if_match(&r);
   it_resp_free(&r);
 
   /* without If-Match: 428 (direct: the OpenAPI requires the header) */
@@ -219,13 +214,13 @@ START_TEST(test_store_patch_etag) {
   it_assert_status(&r, 200);
   ck_assert_str_eq(it_jstr(&r, "name"), "补丁后");
   ck_assert_str_eq(it_jstr(&r, "code"), code);
-  char *if2 = etag_header(&r);
+  char *if2 = it_if_match(&r);
   ck_assert_msg(strcmp(if1, if2) != 0, "ETag did not change on PATCH: %s", if2);
   it_resp_free(&r);
 
   it_req(IT_PROXY, "GET", path, it_hq(), NULL, NULL, &r);
   ck_assert_str_eq(it_jstr(&r, "name"), "补丁后");
-  char *if3 = etag_header(&r);
+  char *if3 = it_if_match(&r);
   ck_assert_str_eq(if2, if3);
   it_resp_free(&r);
 
@@ -267,7 +262,7 @@ START_TEST(test_store_patch_etag) {
   char *p1 = it_fmt("/v1/stores/%lld", it_store_id("SH001"));
   it_req(IT_PROXY, "GET", p1, it_token("sh001.manager"), NULL, NULL, &r);
   it_assert_status(&r, 200);
-  char *ifs = etag_header(&r);
+  char *ifs = it_if_match(&r);
   it_resp_free(&r);
   it_req(IT_PROXY, "PATCH", p1, it_token("sh001.manager"), IT_HDRS(ifs), "{\"name\":\"越权\"}", &r);
   it_assert_problem(&r, 403, "forbidden", NULL);
@@ -554,36 +549,6 @@ START_TEST(test_store_idempotency) {
 }
 END_TEST
 
-/* Concurrency: N threads send the same request at once (directly: Check
- * assertions belong to the test's main thread). */
-#define RACERS 6
-typedef struct racer {
-  const char *method, *path, *token, *body;
-  const char *headers[3];
-  pthread_barrier_t *go;
-  it_resp r;
-} racer;
-
-static void *race(void *arg) {
-  racer *x = arg;
-  pthread_barrier_wait(x->go);
-  it_req_raw(it_srv.base, x->method, x->path, x->token, x->headers, x->body,
-             x->body ? strlen(x->body) : 0, 60, &x->r);
-  return NULL;
-}
-
-static void run_race(racer *xs, int n) {
-  pthread_barrier_t go;
-  pthread_barrier_init(&go, NULL, (unsigned)n);
-  pthread_t th[RACERS];
-  for (int i = 0; i < n; i++) {
-    xs[i].go = &go;
-    pthread_create(&th[i], NULL, race, &xs[i]);
-  }
-  for (int i = 0; i < n; i++)
-    pthread_join(th[i], NULL);
-  pthread_barrier_destroy(&go);
-}
 
 START_TEST(test_store_races) {
   /* the same If-Match from everyone: exactly one PATCH wins */
@@ -592,21 +557,21 @@ START_TEST(test_store_races) {
   char *path = it_fmt("/v1/stores/%lld", id);
   it_resp r;
   it_req(IT_PROXY, "GET", path, it_hq(), NULL, NULL, &r);
-  char *ifm = etag_header(&r);
+  char *ifm = it_if_match(&r);
   it_resp_free(&r);
-  racer xs[RACERS];
-  char *names[RACERS];
-  for (int i = 0; i < RACERS; i++) {
+  it_racer xs[IT_RACERS];
+  char *names[IT_RACERS];
+  for (int i = 0; i < IT_RACERS; i++) {
     names[i] = it_fmt("{\"name\":\"并发%d\"}", i);
-    xs[i] = (racer){.method = "PATCH",
+    xs[i] = (it_racer){.method = "PATCH",
                     .path = path,
                     .token = it_hq(),
                     .body = names[i],
                     .headers = {ifm, "Content-Type: application/json", NULL}};
   }
-  run_race(xs, RACERS);
+  it_race(xs, IT_RACERS);
   int ok = 0, conflict = 0;
-  for (int i = 0; i < RACERS; i++) {
+  for (int i = 0; i < IT_RACERS; i++) {
     if (xs[i].r.status == 200)
       ok++;
     else if (xs[i].r.status == 412) {
@@ -617,18 +582,18 @@ START_TEST(test_store_races) {
     it_resp_free(&xs[i].r);
     free(names[i]);
   }
-  ck_assert_msg(ok == 1 && conflict == RACERS - 1, "%d x 200, %d x 412", ok, conflict);
+  ck_assert_msg(ok == 1 && conflict == IT_RACERS - 1, "%d x 200, %d x 412", ok, conflict);
   ck_assert_int_eq(it_db_count("SELECT version FROM stores WHERE code = $1", code, IT_END), 2);
 
   /* the same new code from everyone: one 201, the rest 409 */
   char *code2 = it_uniq("RC");
   char *body = it_fmt("{\"code\":\"%s\",\"name\":\"抢注\",\"industry\":\"other\"}", code2);
-  for (int i = 0; i < RACERS; i++)
-    xs[i] = (racer){
+  for (int i = 0; i < IT_RACERS; i++)
+    xs[i] = (it_racer){
         .method = "POST", .path = "/v1/stores", .token = it_hq(), .body = body, .headers = {NULL}};
-  run_race(xs, RACERS);
+  it_race(xs, IT_RACERS);
   int created = 0, taken = 0;
-  for (int i = 0; i < RACERS; i++) {
+  for (int i = 0; i < IT_RACERS; i++) {
     if (xs[i].r.status == 201)
       created++;
     else if (xs[i].r.status == 409) {
@@ -638,22 +603,22 @@ START_TEST(test_store_races) {
       ck_abort_msg("concurrent duplicate create answered %s", it_desc(&xs[i].r));
     it_resp_free(&xs[i].r);
   }
-  ck_assert_msg(created == 1 && taken == RACERS - 1, "%d x 201, %d x 409", created, taken);
+  ck_assert_msg(created == 1 && taken == IT_RACERS - 1, "%d x 201, %d x 409", created, taken);
   ck_assert_int_eq(stores_with_code(code2), 1);
 
   /* the same Idempotency-Key and body from everyone: one store; every 201 is the same one */
   char *code3 = it_uniq("RC");
   char *body3 = it_fmt("{\"code\":\"%s\",\"name\":\"幂等并发\",\"industry\":\"other\"}", code3);
   char *key = it_uniq("Idempotency-Key: it-race-");
-  for (int i = 0; i < RACERS; i++)
-    xs[i] = (racer){.method = "POST",
+  for (int i = 0; i < IT_RACERS; i++)
+    xs[i] = (it_racer){.method = "POST",
                     .path = "/v1/stores",
                     .token = it_hq(),
                     .body = body3,
                     .headers = {key, NULL}};
-  run_race(xs, RACERS);
+  it_race(xs, IT_RACERS);
   long long first = -1;
-  for (int i = 0; i < RACERS; i++) {
+  for (int i = 0; i < IT_RACERS; i++) {
     ck_assert_msg(xs[i].r.status == 201 || xs[i].r.status == 409,
                   "concurrent idempotent create answered %s", it_desc(&xs[i].r));
     if (xs[i].r.status == 201) {
@@ -689,7 +654,7 @@ START_TEST(test_staff_create_read) {
   it_assert_status(&r, 201);
   long long id = it_jint(&r, "id");
   char *loc = location_path(&r, "/v1/staff", id);
-  char *etag = etag_header(&r);
+  char *etag = it_if_match(&r);
   ck_assert_str_eq(it_jstr(&r, "login"), login);
   ck_assert_str_eq(it_jstr(&r, "name"), "王小美");
   ck_assert_str_eq(it_jstr(&r, "role"), "rep");
@@ -709,7 +674,7 @@ START_TEST(test_staff_create_read) {
   it_assert_status(&r, 200);
   ck_assert_msg(json_equal(r.json, created), "GET differs from create: %s", it_desc(&r));
   ck_assert_msg(!strstr(r.body, "argon2") && !json_object_get(r.json, "password"), "hash leaked");
-  char *etag2 = etag_header(&r);
+  char *etag2 = it_if_match(&r);
   ck_assert_str_eq(etag, etag2);
   it_resp_free(&r);
   free(it_login(login, "Secret-Pass-2026"));
@@ -748,7 +713,7 @@ START_TEST(test_staff_patch) {
   char *path = it_fmt("/v1/staff/%lld", id);
   it_resp r;
   it_req(IT_PROXY, "GET", path, it_hq(), NULL, NULL, &r);
-  char *if1 = etag_header(&r);
+  char *if1 = it_if_match(&r);
   it_resp_free(&r);
 
   it_req(IT_DIRECT, "PATCH", path, it_hq(), NULL, "{\"name\":\"改名\"}", &r);
@@ -758,7 +723,7 @@ START_TEST(test_staff_patch) {
   it_req(IT_PROXY, "PATCH", path, it_hq(), IT_HDRS(if1), "{\"name\":\"改名\"}", &r);
   it_assert_status(&r, 200);
   ck_assert_str_eq(it_jstr(&r, "name"), "改名");
-  char *if2 = etag_header(&r);
+  char *if2 = it_if_match(&r);
   ck_assert_msg(strcmp(if1, if2) != 0, "ETag unchanged after PATCH");
   it_resp_free(&r);
 
@@ -793,7 +758,7 @@ START_TEST(test_staff_patch) {
   /* nobody deactivates themselves */
   char *self = it_fmt("/v1/staff/%lld", it_staff_id("hq.admin"));
   it_req(IT_PROXY, "GET", self, it_hq(), NULL, NULL, &r);
-  char *ifs = etag_header(&r);
+  char *ifs = it_if_match(&r);
   it_resp_free(&r);
   it_req(IT_DIRECT, "PATCH", self, it_hq(), IT_HDRS(ifs), "{\"active\":false}", &r);
   it_assert_problem(&r, 400, "validation_failed", "active");
@@ -846,7 +811,7 @@ START_TEST(test_staff_list) {
   char *path = it_fmt("/v1/staff/%lld", gid);
   it_resp r;
   it_req(IT_PROXY, "GET", path, it_hq(), NULL, NULL, &r);
-  char *ifm = etag_header(&r);
+  char *ifm = it_if_match(&r);
   it_resp_free(&r);
   it_req(IT_PROXY, "PATCH", path, it_hq(), IT_HDRS(ifm), "{\"active\":false}", &r);
   it_assert_status(&r, 200);
@@ -996,12 +961,12 @@ START_TEST(test_staff_manager_rules) {
   char *path = it_fmt("/v1/staff/%lld", rep_id);
   it_req(IT_PROXY, "GET", path, mgr, NULL, NULL, &r);
   it_assert_status(&r, 200);
-  char *ifm = etag_header(&r);
+  char *ifm = it_if_match(&r);
   it_resp_free(&r);
   it_req(IT_PROXY, "PATCH", path, mgr, IT_HDRS(ifm), "{\"name\":\"店长改名\"}", &r);
   it_assert_status(&r, 200);
   free(ifm);
-  ifm = etag_header(&r);
+  ifm = it_if_match(&r);
   it_resp_free(&r);
   /* ...but cannot move them to another store */
   char *mv = it_fmt("{\"store_ids\":[%lld]}", sh002);
@@ -1021,7 +986,7 @@ START_TEST(test_staff_manager_rules) {
   /* a supervisor in scope lacks the permission: 403 */
   it_req(IT_PROXY, "GET", path, it_token("sh001.supervisor"), NULL, NULL, &r);
   it_assert_status(&r, 200);
-  ifm = etag_header(&r);
+  ifm = it_if_match(&r);
   it_resp_free(&r);
   it_req(IT_PROXY, "PATCH", path, it_token("sh001.supervisor"), IT_HDRS(ifm),
          "{\"name\":\"督导改名\"}", &r);

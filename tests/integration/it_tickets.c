@@ -56,18 +56,7 @@ static void assert_time_near(json_t *o, const char *path, double want, double to
   }
 }
 
-static char *esc(const char *s) {
-  char *e = curl_easy_escape(NULL, s, 0);
-  char *out = strdup(e);
-  curl_free(e);
-  return out;
-}
 
-static char *if_match_of(const it_resp *r) {
-  const char *e = it_header(r, "ETag");
-  ck_assert_msg(e && *e, "no ETag: %s", it_desc(r));
-  return it_fmt("If-Match: %s", e);
-}
 
 static long long count_events(long long ticket) {
   char *id = it_fmt("%lld", ticket);
@@ -450,7 +439,7 @@ START_TEST(test_sla_business_hours) {
   char *spath = it_fmt("/v1/stores/%lld", f.store);
   it_resp r;
   it_req(IT_PROXY, "GET", spath, it_hq(), NULL, NULL, &r);
-  char *ifm = if_match_of(&r);
+  char *ifm = it_if_match(&r);
   it_resp_free(&r);
   json_t *pb = json_pack("{s:O}", "business_hours", hours);
   it_req_json(IT_PROXY, "PATCH", spath, it_hq(), IT_HDRS(ifm), pb, &r);
@@ -999,7 +988,7 @@ START_TEST(test_compensation) {
   ck_assert_int_eq(ji(r.json, "rep_limit_cents"), 20000);
   ck_assert_int_eq(ji(r.json, "supervisor_limit_cents"), 200000);
   ck_assert_int_eq(ji(r.json, "reopen_threshold"), 8);
-  char *ifm = if_match_of(&r);
+  char *ifm = it_if_match(&r);
   it_resp_free(&r);
   it_req(IT_PROXY, "PATCH", spath, f.mgr, NULL, "{\"rep_limit_cents\":50000}", &r);
   it_assert_problem(&r, 428, "precondition_required", NULL);
@@ -1133,7 +1122,7 @@ START_TEST(test_satisfaction) {
   /* the threshold is a store setting */
   char *spath = it_fmt("/v1/stores/%lld/settings", f.store);
   it_req(IT_PROXY, "GET", spath, f.mgr, NULL, NULL, &r);
-  char *ifm = if_match_of(&r);
+  char *ifm = it_if_match(&r);
   it_resp_free(&r);
   it_req(IT_PROXY, "PATCH", spath, f.mgr, IT_HDRS(ifm), "{\"reopen_threshold\":6}", &r);
   it_assert_status(&r, 200);
@@ -1240,34 +1229,6 @@ END_TEST
 /* ------------------------------------------------------------------------- */
 /* concurrency */
 
-#define RACERS 6
-typedef struct racer {
-  const char *method, *path, *token, *body;
-  const char *headers[3];
-  pthread_barrier_t *go;
-  it_resp r;
-} racer;
-
-static void *race(void *arg) {
-  racer *x = arg;
-  pthread_barrier_wait(x->go);
-  it_req_raw(it_srv.base, x->method, x->path, x->token, x->headers, x->body,
-             x->body ? strlen(x->body) : 0, 60, &x->r);
-  return NULL;
-}
-
-static void run_race(racer *xs, int n) {
-  pthread_barrier_t go;
-  pthread_barrier_init(&go, NULL, (unsigned)n);
-  pthread_t th[RACERS];
-  for (int i = 0; i < n; i++) {
-    xs[i].go = &go;
-    pthread_create(&th[i], NULL, race, &xs[i]);
-  }
-  for (int i = 0; i < n; i++)
-    pthread_join(th[i], NULL);
-  pthread_barrier_destroy(&go);
-}
 
 START_TEST(test_concurrent_patch) {
   fx f;
@@ -1279,19 +1240,19 @@ START_TEST(test_concurrent_patch) {
   json_decref(t);
   long long ev0 = count_events(id);
   char *path = it_fmt("/v1/tickets/%lld", id);
-  racer xs[RACERS];
-  char *bodies[RACERS];
-  for (int i = 0; i < RACERS; i++) {
+  it_racer xs[IT_RACERS];
+  char *bodies[IT_RACERS];
+  for (int i = 0; i < IT_RACERS; i++) {
     bodies[i] = it_fmt("{\"subject\":\"并发修改%d\"}", i);
-    xs[i] = (racer){.method = "PATCH",
+    xs[i] = (it_racer){.method = "PATCH",
                     .path = path,
                     .token = f.rep,
                     .body = bodies[i],
                     .headers = {ifm, "Content-Type: application/json", NULL}};
   }
-  run_race(xs, RACERS);
+  it_race(xs, IT_RACERS);
   int ok = 0, conflict = 0, winner = -1;
-  for (int i = 0; i < RACERS; i++) {
+  for (int i = 0; i < IT_RACERS; i++) {
     if (xs[i].r.status == 200) {
       ok++;
       winner = i;
@@ -1301,7 +1262,7 @@ START_TEST(test_concurrent_patch) {
     } else
       ck_abort_msg("concurrent PATCH answered %s", it_desc(&xs[i].r));
   }
-  ck_assert_msg(ok == 1 && conflict == RACERS - 1, "%d x 200, %d x 412", ok, conflict);
+  ck_assert_msg(ok == 1 && conflict == IT_RACERS - 1, "%d x 200, %d x 412", ok, conflict);
   t = tk_get(f.rep, id, NULL);
   char *want = it_fmt("并发修改%d", winner);
   ck_assert_str_eq(js(t, "subject"), want);
@@ -1317,17 +1278,17 @@ START_TEST(test_concurrent_patch) {
   char *ifm2;
   json_decref(tk_get(f.rep, id, &ifm2));
   char *tpath = it_fmt("/v1/tickets/%lld/transitions", id);
-  for (int i = 0; i < RACERS; i++) {
+  for (int i = 0; i < IT_RACERS; i++) {
     it_resp_free(&xs[i].r);
-    xs[i] = (racer){.method = "POST",
+    xs[i] = (it_racer){.method = "POST",
                     .path = tpath,
                     .token = f.rep,
                     .body = "{\"to\":\"acknowledged\"}",
                     .headers = {ifm2, NULL}};
   }
-  run_race(xs, RACERS);
+  it_race(xs, IT_RACERS);
   ok = 0;
-  for (int i = 0; i < RACERS; i++) {
+  for (int i = 0; i < IT_RACERS; i++) {
     if (xs[i].r.status == 200)
       ok++;
     else
@@ -1342,7 +1303,7 @@ START_TEST(test_concurrent_patch) {
                                       (size_t)find_status_event(evs, "acknowledged", 0) + 1) < 0,
                 "exactly one acknowledged event expected: %s", jdump(evs));
   json_decref(evs);
-  for (int i = 0; i < RACERS; i++)
+  for (int i = 0; i < IT_RACERS; i++)
     free(bodies[i]);
   free(tpath);
   free(ifm2);
@@ -1702,7 +1663,7 @@ static json_t *walk(const char *tok, const char *query, int limit, json_t **objs
   for (int page = 0; page < 100; page++) {
     char *path;
     if (cursor) {
-      char *c = esc(cursor);
+      char *c = it_escape(cursor);
       path = it_fmt("/v1/tickets?%s&limit=%d&cursor=%s", query, limit, c);
       free(c);
     } else {
@@ -1837,12 +1798,12 @@ START_TEST(test_list) {
   free(q);
   list_is(tok, q = it_fmt("store=%lld&customer=%lld", f.store, cust2), IDS(E), "customer");
   free(q);
-  char *tag = esc("空调");
+  char *tag = it_escape("空调");
   list_is(tok, q = it_fmt("store=%lld&tag=%s", f.store, tag), IDS(A), "tag");
   free(q);
   list_is(tok, q = it_fmt("store=%lld&q=%s", f.store, tag), IDS(A, E), "q subject+description");
   free(q);
-  char *zq = esc("账单");
+  char *zq = it_escape("账单");
   list_is(tok, q = it_fmt("store=%lld&q=%s", f.store, zq), IDS(B), "q Chinese");
   free(q);
   free(zq);
