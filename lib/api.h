@@ -57,4 +57,16 @@ void ac_api_store_settings_patch(ac_req *req);
 void ac_api_sla_policy_get(ac_req *req);
 void ac_api_sla_policy_put(ac_req *req);
 
+void ac_api_callbacks_list(ac_req *req);
+void ac_api_callbacks_create(ac_req *req);
+void ac_api_callbacks_get(ac_req *req);
+void ac_api_callbacks_assign(ac_req *req);
+void ac_api_callbacks_attempt(ac_req *req);
+void ac_api_callbacks_complete(ac_req *req);
+void ac_api_callbacks_cancel(ac_req *req);
+void ac_api_callback_rules_list(ac_req *req);
+void ac_api_callback_rules_create(ac_req *req);
+void ac_api_callback_rules_get(ac_req *req);
+void ac_api_callback_rules_patch(ac_req *req);
+
 #endif

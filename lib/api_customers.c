@@ -9,6 +9,7 @@
 
 #include "api.h"
 #include "api_common.h"
+#include "callback_hooks.h"
 #include "db_customers.h"
 #include "db_stores.h"
 #include "phone.h"
@@ -434,6 +435,8 @@ static ac_db_status erase_tx(ac_tx *tx, void *p) {
   ac_db_status s = ac_customer_lock(tx, c->id, &version, &erased);
   if (s == AC_DB_OK && !erased)
     s = ac_customer_erase(tx, c->id);
+  if (s == AC_DB_OK && !erased)
+    s = ac_callbacks_on_customer_erased(tx, c->id);
   if (s == AC_DB_OK)
     ac_reply_empty(c->req, 204);
   return s;

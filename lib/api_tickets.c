@@ -9,9 +9,11 @@
 
 #include "api.h"
 #include "api_common.h"
+#include "callback_hooks.h"
 #include "db_customers.h"
 #include "db_tickets.h"
 #include "log.h"
+#include "ticket_flow.h"
 #include "sla.h"
 #include "ticket_rules.h"
 #include "validate.h"
@@ -129,39 +131,6 @@ static ac_db_status stop(ac_req *req, ac_error code, const char *field, const ch
   return AC_DB_ABORT;
 }
 
-/* The store's calendar and targets for a ticket of this severity and category. */
-typedef struct sla_view {
-  ac_store_context store;
-  ac_sla_calendar cal;
-  ac_sla_targets targets;
-} sla_view;
-
-static ac_db_status load_sla(ac_tx *tx, int64_t store_id, int severity, int category,
-                             sla_view *v) {
-  ac_db_status s = ac_store_context_load(tx, store_id, &v->store);
-  if (s != AC_DB_OK)
-    return s;
-  const ac_tz *tz = ac_tz_get(v->store.timezone);
-  if (!tz) {
-    ac_log_error("sla", "time zone %s unknown to the system; using calendar time",
-                 v->store.timezone);
-    v->cal = (ac_sla_calendar){0};
-  } else if (!ac_sla_calendar_from_json(&v->cal, tz, v->store.business_hours)) {
-    v->cal = (ac_sla_calendar){.tz = tz};
-  }
-  v->targets = ac_sla_targets_for((ac_severity)severity, (ac_category)category, v->store.rules,
-                                  v->store.n_rules);
-  return AC_DB_OK;
-}
-
-static int64_t due_after(const sla_view *v, int64_t from_us, int minutes) {
-  return ac_sla_add_minutes(&v->cal, from_us / 1000000, minutes) * 1000000;
-}
-
-static int64_t minutes_left(const sla_view *v, int64_t from_us, int64_t to_us) {
-  return ac_sla_minutes_between(&v->cal, from_us / 1000000, to_us / 1000000);
-}
-
 /* Answers the ticket as it now stands, with its ETag. */
 static ac_db_status reply_ticket(ac_tx *tx, tctx *c, unsigned status) {
   char *json = NULL;
@@ -181,22 +150,6 @@ static bool works_ticket(const ac_scope *scope, const ac_ticket_state *st) {
   return scope->role != AC_ROLE_REP || st->assignee_id == 0 || st->assignee_id == scope->staff_id;
 }
 
-static char *state_json(const char *key, const char *value) {
-  json_t *o = json_pack("{s:s?}", key, value);
-  char *text = json_dumps(o, JSON_COMPACT);
-  json_decref(o);
-  return text;
-}
-
-/* An event whose before/after are built here; frees them. */
-static ac_db_status event(ac_tx *tx, const ac_ticket_state *st, const char *type, char *before,
-                          char *after, const char *note) {
-  ac_db_status s = ac_ticket_event(tx, st, type, before, after, note);
-  free(before);
-  free(after);
-  return s;
-}
-
 /* ---- create ---- */
 
 static ac_db_status create_tx(ac_tx *tx, void *p) {
@@ -204,8 +157,8 @@ static ac_db_status create_tx(ac_tx *tx, void *p) {
   const ac_scope *scope = ac_tx_scope(tx);
   if (!ac_scope_has_store(scope, c->f.store_id))
     return stop(c->req, AC_ERR_VALIDATION, "store_id", "store_id must be one of your stores");
-  sla_view v;
-  ac_db_status s = load_sla(tx, c->f.store_id, ac_severity_parse(c->f.severity),
+  ac_sla_view v;
+  ac_db_status s = ac_sla_view_load(tx, c->f.store_id, ac_severity_parse(c->f.severity),
                             ac_category_parse(c->f.category), &v);
   if (s == AC_DB_NOROW)
     return stop(c->req, AC_ERR_VALIDATION, "store_id", "store_id names no store");
@@ -228,16 +181,16 @@ static ac_db_status create_tx(ac_tx *tx, void *p) {
                   "assignee_id must be an active staff member of the ticket's store");
   }
   ac_ticket_state due = {.created_at = c->now};
-  due.first_response_due = due_after(&v, c->now, v.targets.first_response_minutes);
-  due.resolution_due = due_after(&v, c->now, v.targets.resolution_minutes);
-  due.next_update_due = due_after(&v, c->now, v.targets.update_minutes);
+  due.first_response_due = ac_sla_view_due_after(&v, c->now, v.targets.first_response_minutes);
+  due.resolution_due = ac_sla_view_due_after(&v, c->now, v.targets.resolution_minutes);
+  due.next_update_due = ac_sla_view_due_after(&v, c->now, v.targets.update_minutes);
   s = ac_ticket_insert(tx, &c->f, &due, &c->id);
   if (s != AC_DB_OK)
     return s;
   c->st = (ac_ticket_state){.id = c->id, .store_id = c->f.store_id};
   json_t *after = json_pack("{s:s, s:s, s:s}", "status", "open", "severity", c->f.severity,
                             "category", c->f.category);
-  s = event(tx, &c->st, "created", NULL, json_dumps(after, JSON_COMPACT), NULL);
+  s = ac_ticket_event_owned(tx, &c->st, "created", NULL, json_dumps(after, JSON_COMPACT), NULL);
   json_decref(after);
   if (s == AC_DB_OK && strcmp(c->f.severity, "urgent") == 0)
     s = ac_outbox_add(tx, c->f.store_id, c->id, "urgent_ticket", "manager", NULL);
@@ -312,11 +265,12 @@ static ac_db_status lock(ac_tx *tx, tctx *c) {
   return AC_DB_OK;
 }
 
-/* A customer-visible update: the update clock restarts while updates are owed. */
-static void customer_update(tctx *c, const sla_view *v) {
-  c->st.next_update_due = ac_status_owes_updates(c->st.status)
-                              ? due_after(v, c->now, v->targets.update_minutes)
-                              : AC_NO_TIME;
+static void customer_update(tctx *c, const ac_sla_view *v) {
+  ac_ticket_customer_update(&c->st, c->now, v);
+}
+
+static void apply_move(tctx *c, ac_status to, const ac_sla_view *v) {
+  ac_ticket_apply_move(&c->st, c->now, to, v);
 }
 
 static ac_db_status save(ac_tx *tx, tctx *c) {
@@ -337,11 +291,11 @@ static ac_db_status patch_tx(ac_tx *tx, void *p) {
     s = ac_ticket_json(tx, c->id, &before_json, &version);
   if (s == AC_DB_OK)
     s = ac_ticket_write_content(tx, c->id, &c->f);
-  sla_view v;
+  ac_sla_view v;
   int sev = c->f.severity ? ac_severity_parse(c->f.severity) : c->st.severity;
   int cat = c->f.category ? ac_category_parse(c->f.category) : c->st.category;
   if (s == AC_DB_OK)
-    s = load_sla(tx, c->st.store_id, sev, cat, &v);
+    s = ac_sla_view_load(tx, c->st.store_id, sev, cat, &v);
   if (s != AC_DB_OK) {
     free(before_json);
     return s;
@@ -349,9 +303,9 @@ static ac_db_status patch_tx(ac_tx *tx, void *p) {
   ac_store_context_free(&v.store);
   if (c->f.severity || c->f.category) { /* the targets changed: due times from creation */
     if (c->st.first_responded == AC_NO_TIME)
-      c->st.first_response_due = due_after(&v, c->st.created_at, v.targets.first_response_minutes);
+      c->st.first_response_due = ac_sla_view_due_after(&v, c->st.created_at, v.targets.first_response_minutes);
     if (c->st.resolved_at == AC_NO_TIME && c->st.paused_at == AC_NO_TIME)
-      c->st.resolution_due = due_after(&v, c->st.created_at, v.targets.resolution_minutes);
+      c->st.resolution_due = ac_sla_view_due_after(&v, c->st.created_at, v.targets.resolution_minutes);
   }
   s = save(tx, c);
   char *after_json = NULL;
@@ -367,7 +321,7 @@ static ac_db_status patch_tx(ac_tx *tx, void *p) {
       json_object_set(b, key, json_object_get(old, key));
       json_object_set(a, key, json_object_get(cur, key));
     }
-    s = event(tx, &c->st, "updated", json_dumps(b, JSON_COMPACT), json_dumps(a, JSON_COMPACT),
+    s = ac_ticket_event_owned(tx, &c->st, "updated", json_dumps(b, JSON_COMPACT), json_dumps(a, JSON_COMPACT),
               NULL);
     json_decref(old);
     json_decref(cur);
@@ -410,38 +364,6 @@ static ac_db_status reply_invalid_move(ac_req *req, ac_status from, const char *
   return AC_DB_ABORT;
 }
 
-/* Moves c->st to `to` at c->now: the clocks of SPEC.md §3 and §6. */
-static void apply_move(tctx *c, ac_status to, const sla_view *v) {
-  ac_ticket_state *st = &c->st;
-  ac_status from = st->status;
-  if (from == AC_ST_PENDING_CUSTOMER) { /* the resolution clock resumes */
-    st->resolution_due =
-        due_after(v, c->now, st->remaining_minutes > 0 ? st->remaining_minutes : 0);
-    st->paused_at = AC_NO_TIME;
-    st->remaining_minutes = -1;
-  }
-  if (to == AC_ST_PENDING_CUSTOMER) {
-    st->paused_at = c->now;
-    st->remaining_minutes =
-        st->resolution_due > c->now ? (int)minutes_left(v, c->now, st->resolution_due) : 0;
-  }
-  if (to == AC_ST_ACKNOWLEDGED && st->first_responded == AC_NO_TIME)
-    st->first_responded = c->now;
-  if (to == AC_ST_RESOLVED)
-    st->resolved_at = c->now;
-  if (to == AC_ST_CLOSED)
-    st->closed_at = c->now;
-  if ((from == AC_ST_RESOLVED || from == AC_ST_CLOSED) && to == AC_ST_IN_PROGRESS) {
-    st->reopen_count++;
-    st->resolved_at = AC_NO_TIME;
-    st->closed_at = AC_NO_TIME;
-    st->resolution_due = due_after(v, c->now, v->targets.resolution_minutes);
-    st->resolution_breached = false;
-  }
-  st->status = to;
-  customer_update(c, v);
-}
-
 static ac_db_status transition_tx(ac_tx *tx, void *p) {
   tctx *c = p;
   ac_db_status s = lock(tx, c);
@@ -460,19 +382,23 @@ static ac_db_status transition_tx(ac_tx *tx, void *p) {
     return stop(c->req, AC_ERR_FORBIDDEN, NULL, "reopening a closed ticket needs a supervisor");
   if (to == AC_ST_CLOSED && (!c->note || !*c->note))
     return stop(c->req, AC_ERR_VALIDATION, "note", "closing without the customer's score needs a note");
-  sla_view v;
-  s = load_sla(tx, c->st.store_id, c->st.severity, c->st.category, &v);
+  ac_sla_view v;
+  s = ac_sla_view_load(tx, c->st.store_id, c->st.severity, c->st.category, &v);
   if (s != AC_DB_OK)
     return s;
   ac_store_context_free(&v.store);
   apply_move(c, to, &v);
   s = save(tx, c);
+  if (s == AC_DB_OK && to == AC_ST_RESOLVED)
+    s = ac_callbacks_on_ticket_resolved(tx, c->id);
+  if (s == AC_DB_OK && (from == AC_ST_RESOLVED || from == AC_ST_CLOSED))
+    s = ac_callbacks_on_ticket_reopened(tx, c->id);
   const char *type = to == AC_ST_CLOSED ? "closed"
                      : (from == AC_ST_RESOLVED || from == AC_ST_CLOSED) ? "reopened"
                                                                        : "status_changed";
   if (s == AC_DB_OK)
-    s = event(tx, &c->st, type, state_json("status", ac_status_name(from)),
-              state_json("status", ac_status_name(to)), c->note);
+    s = ac_ticket_event_owned(tx, &c->st, type, ac_state_json("status", ac_status_name(from)),
+              ac_state_json("status", ac_status_name(to)), c->note);
   return s == AC_DB_OK ? reply_ticket(tx, c, 200) : s;
 }
 
@@ -528,7 +454,7 @@ static ac_db_status assign_tx(ac_tx *tx, void *p) {
   c->st.assignee_id = c->assignee;
   s = save(tx, c);
   if (s == AC_DB_OK)
-    s = event(tx, &c->st, "assigned", json_dumps(b, JSON_COMPACT), json_dumps(a, JSON_COMPACT),
+    s = ac_ticket_event_owned(tx, &c->st, "assigned", json_dumps(b, JSON_COMPACT), json_dumps(a, JSON_COMPACT),
               NULL);
   json_decref(b);
   json_decref(a);
@@ -573,8 +499,8 @@ static ac_db_status comment_tx(ac_tx *tx, void *p) {
   if (s != AC_DB_OK)
     return s;
   if (to_customer) {
-    sla_view v;
-    s = load_sla(tx, c->st.store_id, c->st.severity, c->st.category, &v);
+    ac_sla_view v;
+    s = ac_sla_view_load(tx, c->st.store_id, c->st.severity, c->st.category, &v);
     if (s == AC_DB_OK) {
       ac_store_context_free(&v.store);
       if (c->st.first_responded == AC_NO_TIME)
@@ -587,7 +513,7 @@ static ac_db_status comment_tx(ac_tx *tx, void *p) {
   json_t *after = json_pack("{s:O?, s:s}", "comment_id", json_object_get(cj, "id"), "visibility",
                             c->visibility);
   if (s == AC_DB_OK)
-    s = event(tx, &c->st, "comment_added", NULL, json_dumps(after, JSON_COMPACT), NULL);
+    s = ac_ticket_event_owned(tx, &c->st, "comment_added", NULL, json_dumps(after, JSON_COMPACT), NULL);
   json_decref(after);
   json_decref(cj);
   if (s != AC_DB_OK) {
@@ -673,53 +599,7 @@ static ac_db_status satisfaction_tx(ac_tx *tx, void *p) {
                      ac_status_name(c->st.status));
     return AC_DB_ABORT;
   }
-  sla_view v;
-  s = load_sla(tx, c->st.store_id, c->st.severity, c->st.category, &v);
-  if (s != AC_DB_OK)
-    return s;
-  int threshold = v.store.reopen_threshold;
-  ac_store_context_free(&v.store);
-  c->st.satisfaction_score = c->score;
-  snprintf(c->st.satisfaction_comment, sizeof c->st.satisfaction_comment, "%s",
-           c->note ? c->note : "");
-  c->st.satisfaction_at = c->now;
-  json_t *score = json_pack("{s:i, s:s?}", "score", c->score, "comment", c->note);
-  s = event(tx, &c->st, "satisfaction_recorded", NULL, json_dumps(score, JSON_COMPACT), NULL);
-  json_decref(score);
-  if (s != AC_DB_OK)
-    return s;
-  char why[96];
-  if (c->score >= threshold) {
-    apply_move(c, AC_ST_CLOSED, &v);
-    snprintf(why, sizeof why, "satisfaction %d meets threshold %d", c->score, threshold);
-    s = save(tx, c);
-    if (s == AC_DB_OK)
-      s = event(tx, &c->st, "closed", state_json("status", "resolved"),
-                state_json("status", "closed"), why);
-  } else { /* second remediation: reopen and escalate one level */
-    int level = c->st.escalation_level;
-    apply_move(c, AC_ST_IN_PROGRESS, &v);
-    if (c->st.escalation_level < 2)
-      c->st.escalation_level++;
-    snprintf(why, sizeof why, "satisfaction %d below threshold %d", c->score, threshold);
-    s = save(tx, c);
-    json_t *b = json_pack("{s:s, s:i, s:i}", "status", "resolved", "escalation_level", level,
-                          "reopen_count", c->st.reopen_count - 1);
-    json_t *a = json_pack("{s:s, s:i, s:i}", "status", "in_progress", "escalation_level",
-                          c->st.escalation_level, "reopen_count", c->st.reopen_count);
-    if (s == AC_DB_OK)
-      s = event(tx, &c->st, "reopened", json_dumps(b, JSON_COMPACT), json_dumps(a, JSON_COMPACT),
-                why);
-    json_decref(b);
-    json_decref(a);
-    json_t *payload = json_pack("{s:i, s:i}", "score", c->score, "threshold", threshold);
-    char *text = json_dumps(payload, JSON_COMPACT);
-    json_decref(payload);
-    if (s == AC_DB_OK)
-      s = ac_outbox_add(tx, c->st.store_id, c->id, "low_satisfaction",
-                        c->st.escalation_level >= 2 ? "manager" : "supervisor", text);
-    free(text);
-  }
+  s = ac_ticket_take_score(tx, &c->st, c->now, c->score, c->note);
   return s == AC_DB_OK ? reply_ticket(tx, c, 200) : s;
 }
 
@@ -787,7 +667,7 @@ static ac_db_status propose_tx(ac_tx *tx, void *p) {
     return s;
   json_t *a = json_pack("{s:I, s:s, s:I}", "compensation_id", (json_int_t)comp_id, "kind", c->kind,
                         "amount_cents", (json_int_t)c->amount);
-  s = event(tx, &c->st, "compensation_proposed", NULL, json_dumps(a, JSON_COMPACT), c->note);
+  s = ac_ticket_event_owned(tx, &c->st, "compensation_proposed", NULL, json_dumps(a, JSON_COMPACT), c->note);
   json_decref(a);
   if (s != AC_DB_OK) {
     free(json);
@@ -855,7 +735,7 @@ static ac_db_status decide_tx(ac_tx *tx, void *p) {
   }
   ac_ticket_state st = {.id = comp.ticket_id, .store_id = comp.store_id};
   if (!fulfil) {
-    sla_view v;
+    ac_sla_view v;
     s = ac_store_context_load(tx, comp.store_id, &v.store);
     if (s != AC_DB_OK)
       return s;
@@ -880,7 +760,7 @@ static ac_db_status decide_tx(ac_tx *tx, void *p) {
            fulfil ? "fulfilled" : (strcmp(c->to, "approved") == 0 ? "approved" : "rejected"));
   json_t *b = json_pack("{s:I, s:s}", "compensation_id", (json_int_t)comp.id, "status", comp.status);
   json_t *a = json_pack("{s:I, s:s}", "compensation_id", (json_int_t)comp.id, "status", c->to);
-  s = event(tx, &st, type, json_dumps(b, JSON_COMPACT), json_dumps(a, JSON_COMPACT), c->note);
+  s = ac_ticket_event_owned(tx, &st, type, json_dumps(b, JSON_COMPACT), json_dumps(a, JSON_COMPACT), c->note);
   json_decref(b);
   json_decref(a);
   if (s != AC_DB_OK) {
@@ -923,64 +803,17 @@ static ac_db_status tlist_tx(ac_tx *tx, void *p) {
   return s == AC_DB_NOROW ? AC_DB_OK : s;
 }
 
-static bool query_enum(ac_req *req, const char *name, const char *const *list, const char **out) {
-  *out = ac_req_query(req, name);
-  if (!*out || in_list(list, *out))
-    return true;
-  ac_reply_problem(req, AC_ERR_VALIDATION, name, NULL, "%s has an unknown value", name);
-  return false;
-}
-
-static bool query_time(ac_req *req, const char *name, int64_t *out) {
-  const char *v = ac_req_query(req, name);
-  long long us;
-  *out = AC_NO_TIME;
-  if (!v)
-    return true;
-  if (ac_parse_rfc3339(v, &us)) {
-    *out = us;
-    return true;
-  }
-  ac_reply_problem(req, AC_ERR_VALIDATION, name, NULL, "%s must be an RFC 3339 time", name);
-  return false;
-}
-
-/* status=open,acknowledged → "{open,acknowledged}" of known statuses only;
- * a single status → *one. */
+/* status=open,acknowledged → "{open,acknowledged}"; a single status → *one. */
 static bool query_statuses(ac_req *req, char *out, size_t size, const char **text,
                            const char **one) {
   const char *v = ac_req_query(req, "status");
-  *text = NULL;
   *one = NULL;
+  *text = NULL;
   if (v && ac_status_parse(v) >= 0) {
     *one = v;
     return true;
   }
-  if (!v)
-    return true;
-  size_t len = (size_t)snprintf(out, size, "{");
-  for (const char *p = v;;) {
-    const char *end = strchr(p, ',');
-    size_t n = end ? (size_t)(end - p) : strlen(p);
-    char name[32];
-    if (n == 0 || n >= sizeof name || len + n + 2 >= size)
-      goto bad;
-    memcpy(name, p, n);
-    name[n] = '\0';
-    if (ac_status_parse(name) < 0)
-      goto bad;
-    len += (size_t)snprintf(out + len, size - len, "%s%s", len > 1 ? "," : "", name);
-    if (!end)
-      break;
-    p = end + 1;
-  }
-  snprintf(out + len, size - len, "}");
-  *text = out;
-  return true;
-bad:
-  ac_reply_problem(req, AC_ERR_VALIDATION, "status", NULL,
-                   "status is a comma list of ticket statuses");
-  return false;
+  return ac_query_name_list(req, "status", STATUSES, out, size, text);
 }
 
 void ac_api_tickets_list(ac_req *req) {
@@ -990,12 +823,12 @@ void ac_api_tickets_list(ac_req *req) {
   const char *sort = ac_req_query(req, "sort");
   if (!ac_req_query_id(req, "store", &f->store) || !ac_req_query_id(req, "customer", &f->customer) ||
       !query_statuses(req, c.statuses, sizeof c.statuses, &f->statuses_text, &f->status_one) ||
-      !query_enum(req, "severity", SEVERITIES, &f->severity) ||
-      !query_enum(req, "category", CATEGORIES, &f->category) ||
+      !ac_query_enum(req, "severity", SEVERITIES, &f->severity) ||
+      !ac_query_enum(req, "category", CATEGORIES, &f->category) ||
       !ac_req_query_bool(req, "breached", &f->breached) ||
       !ac_req_query_bool(req, "overdue", &f->overdue) ||
-      !query_time(req, "created_from", &f->created_from) ||
-      !query_time(req, "created_to", &f->created_to) ||
+      !ac_query_time(req, "created_from", &f->created_from) ||
+      !ac_query_time(req, "created_to", &f->created_to) ||
       !ac_req_page_pair(req, &c.limit, &c.after_key, &c.after_id))
     return;
   if (assignee && strcmp(assignee, "me") == 0) {

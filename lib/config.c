@@ -94,7 +94,9 @@ bool ac_config_load(ac_config *cfg, bool need_jwt, char *err, size_t err_size) {
                 err_size) ||
       !env_long("AFTERCARE_LOGIN_WINDOW_SECONDS", 900, 1, 86400, &cfg->login_window_seconds, err,
                 err_size) ||
-      !env_long("AFTERCARE_SWEEP_SECONDS", 15, 1, 3600, &cfg->sweep_seconds, err, err_size))
+      !env_long("AFTERCARE_SWEEP_SECONDS", 15, 1, 3600, &cfg->sweep_seconds, err, err_size) ||
+      !env_long("AFTERCARE_CALLBACK_SWEEP_SECONDS", 3600, 10, 86400, &cfg->callback_sweep_seconds,
+                err, err_size))
     return false;
   cfg->threads = (unsigned)threads;
   cfg->connection_timeout = (unsigned)timeout;

@@ -30,6 +30,9 @@ typedef struct ac_config {
   long login_max_failures;
   long login_window_seconds;
   long sweep_seconds; /* how often the SLA sweeper looks for due work */
+  /* how often the daily callback sweep runs (idempotent, so hourly catches
+   * every store's new local day within the hour) */
+  long callback_sweep_seconds;
 } ac_config;
 
 #define AC_MIN_SECRET_BYTES 32

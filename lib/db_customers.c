@@ -165,17 +165,21 @@ static const ac_sql VISIT_GET = {
   "(timestamptz 'epoch' + $4 * interval '1 microsecond', $5::bigint)) "                            \
   "ORDER BY v.performed_at DESC, v.id DESC LIMIT $6::int + 1"
 static const ac_sql VISIT_LIST = {"visit_list", VISIT_PAGE(VISIT_OBJECT)};
-/* Visits and tickets, newest first. The second key is 2 * id for a visit
- * and 2 * id + 1 for a ticket, so the two id spaces never tie in a cursor. */
+/* Visits, tickets and callbacks, newest first (a callback at its due time).
+ * The second key is 3 * id for a visit, 3 * id + 1 for a ticket and
+ * 3 * id + 2 for a callback, so the id spaces never tie in a cursor. */
 static const ac_sql TIMELINE = {
     "timeline",
     "SELECT " SQL_US("x.at") ", x.seq, x.entry FROM ("
-    "SELECT v.performed_at AS at, v.id * 2 AS seq, json_build_object('type', 'visit', "
+    "SELECT v.performed_at AS at, v.id * 3 AS seq, json_build_object('type', 'visit', "
     "'at', api_time(v.performed_at), 'store_id', v.store_id, 'visit', " VISIT_OBJECT
     ")::text AS entry FROM visits v WHERE v.customer_id = $3 AND " VISIT_IN_SCOPE
-    " UNION ALL SELECT t.created_at, t.id * 2 + 1, json_build_object('type', 'ticket', "
+    " UNION ALL SELECT t.created_at, t.id * 3 + 1, json_build_object('type', 'ticket', "
     "'at', api_time(t.created_at), 'store_id', t.store_id, 'ticket', " TICKET_OBJECT
     ")::text FROM tickets t WHERE t.customer_id = $3 AND ($1 OR t.store_id = ANY($2::bigint[]))"
+    " UNION ALL SELECT k.due_at, k.id * 3 + 2, json_build_object('type', 'callback', "
+    "'at', api_time(k.due_at), 'store_id', k.store_id, 'callback', " CALLBACK_OBJECT
+    ")::text FROM callbacks k WHERE k.customer_id = $3 AND ($1 OR k.store_id = ANY($2::bigint[]))"
     ") AS x WHERE ($4::bigint = 0 OR (x.at, x.seq) < (" SQL_TS("$4") ", $5::bigint)) "
     "ORDER BY x.at DESC, x.seq DESC LIMIT $6::int + 1"};
 

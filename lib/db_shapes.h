@@ -31,4 +31,19 @@
   "'version', t.version, 'created_by', t.created_by, 'created_at', api_time(t.created_at), "      \
   "'updated_at', api_time(t.updated_at), 'closed_at', api_time(t.closed_at))"
 
+/* The API shape of a callback task (alias k), as json. */
+#define CALLBACK_OBJECT                                                                            \
+  "json_build_object('id', k.id, 'store_id', k.store_id, 'customer_id', k.customer_id, "          \
+  "'ticket_id', k.ticket_id, 'visit_id', k.visit_id, 'rule_id', k.rule_id, 'kind', k.kind, "      \
+  "'status', k.status, 'due_at', api_time(k.due_at), 'due_by', api_time(k.due_by), "              \
+  "'assignee_id', k.assignee_id, 'note', k.note, 'attempts', coalesce((SELECT json_agg("          \
+  "json_build_object('id', a.id, 'at', api_time(a.at), 'by', a.by_staff, 'outcome', a.outcome, " \
+  "'note', a.note) ORDER BY a.id) FROM callback_attempts a WHERE a.callback_id = k.id), "         \
+  "'[]'::json), 'result', CASE WHEN k.status = 'completed' THEN json_build_object("              \
+  "'satisfaction', k.result_satisfaction, 'summary', k.result_summary, "                          \
+  "'follow_up_needed', k.follow_up_needed, 'at', api_time(k.completed_at), "                      \
+  "'by', k.completed_by) END, 'cancel_reason', k.cancel_reason, 'version', k.version, "           \
+  "'created_by', k.created_by, 'created_at', api_time(k.created_at), "                            \
+  "'updated_at', api_time(k.updated_at), 'completed_at', api_time(k.completed_at))"
+
 #endif

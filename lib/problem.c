@@ -14,6 +14,8 @@ static const ac_error_info ERRORS[AC_ERR_COUNT] = {
     [AC_ERR_DUPLICATE_CUSTOMER] = {"duplicate_customer", 409,
                                    "A customer with this phone number exists"},
     [AC_ERR_CUSTOMER_ERASED] = {"customer_erased", 409, "The customer was erased"},
+    [AC_ERR_CUSTOMER_OPTED_OUT] = {"customer_opted_out", 409,
+                                   "The customer did not agree to marketing calls"},
     [AC_ERR_INVALID_TRANSITION] = {"invalid_transition", 409, "This move is not allowed"},
     [AC_ERR_APPROVAL_LIMIT_EXCEEDED] = {"approval_limit_exceeded", 403,
                                         "This is above your approval limit"},

@@ -1,4 +1,4 @@
-/* aftercare: serve | migrate | seed --demo | token --staff ID [--ttl S] */
+/* aftercare: serve | migrate | seed --demo | token --staff ID [--ttl S] | sweep-callbacks */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "config.h"
 #include "db.h"
+#include "db_callbacks.h"
 #include "db_seed.h"
 #include "db_staff.h"
 #include "http.h"
@@ -29,6 +30,7 @@ static const char USAGE[] =
     "  migrate                    apply the database migrations (safe to repeat)\n"
     "  seed --demo                load the demo chain (safe to repeat)\n"
     "  token --staff ID [--ttl S] print a bearer token for staff member ID\n"
+    "  sweep-callbacks            run the daily callback sweep once; prints {\"created\": N}\n"
     "  --help                     this text\n"
     "\n"
     "Configuration comes from AFTERCARE_* environment variables; see README.md.\n";
@@ -114,6 +116,32 @@ static int cmd_seed(int argc, char **argv) {
   return ok ? 0 : 1;
 }
 
+static ac_db_status sweep_tx(ac_tx *tx, void *p) { return ac_cb_sweep(tx, (int *)p); }
+
+/* The daily callback sweep once, for cron or a test; safe beside servers. */
+static int cmd_sweep_callbacks(void) {
+  ac_config cfg;
+  char err[512];
+  if (!ac_config_load(&cfg, false, err, sizeof err)) {
+    ac_config_free(&cfg);
+    return fail_config(err);
+  }
+  ac_db_configure(cfg.database_url, cfg.statement_timeout_ms, ac_sql_registry);
+  ac_scope system;
+  ac_scope_system(&system);
+  int created = 0;
+  ac_db_status s = ac_db_transact(&system, sweep_tx, &created);
+  ac_db_thread_done();
+  ac_tz_cache_clear();
+  ac_config_free(&cfg);
+  if (s != AC_DB_OK) {
+    fprintf(stderr, "aftercare: callback sweep failed (status %d)\n", (int)s);
+    return 1;
+  }
+  printf("{\"created\": %d}\n", created);
+  return 0;
+}
+
 typedef struct token_ctx {
   int64_t id;
   ac_staff_auth staff;
@@ -193,6 +221,8 @@ int main(int argc, char **argv) {
     return cmd_seed(argc, argv);
   if (strcmp(argv[1], "token") == 0)
     return cmd_token(argc, argv);
+  if (strcmp(argv[1], "sweep-callbacks") == 0 && argc == 2)
+    return cmd_sweep_callbacks();
   fprintf(stderr, "aftercare: unknown command %s\n\n%s", argv[1], USAGE);
   return 2;
 }

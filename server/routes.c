@@ -1,6 +1,7 @@
 #include "routes.h"
 
 #include "api.h"
+#include "db_callbacks.h"
 #include "db_customers.h"
 #include "db_staff.h"
 #include "db_tickets.h"
@@ -57,10 +58,24 @@ const ac_route ac_routes[] = {
     {"PATCH", "/v1/stores/{id}/settings", ac_api_store_settings_patch, AC_ROUTE_JSON_BODY},
     {"GET", "/v1/stores/{id}/sla-policy", ac_api_sla_policy_get, 0},
     {"PUT", "/v1/stores/{id}/sla-policy", ac_api_sla_policy_put, AC_ROUTE_JSON_BODY},
+
+    {"GET", "/v1/callbacks", ac_api_callbacks_list, 0},
+    {"POST", "/v1/callbacks", ac_api_callbacks_create, AC_ROUTE_JSON_BODY | AC_ROUTE_IDEMPOTENT},
+    {"GET", "/v1/callbacks/{id}", ac_api_callbacks_get, 0},
+    {"POST", "/v1/callbacks/{id}/assign", ac_api_callbacks_assign, AC_ROUTE_JSON_BODY},
+    {"POST", "/v1/callbacks/{id}/attempts", ac_api_callbacks_attempt,
+     AC_ROUTE_JSON_BODY | AC_ROUTE_IDEMPOTENT},
+    {"POST", "/v1/callbacks/{id}/complete", ac_api_callbacks_complete, 0},
+    {"POST", "/v1/callbacks/{id}/cancel", ac_api_callbacks_cancel, AC_ROUTE_JSON_BODY},
+    {"GET", "/v1/callback-rules", ac_api_callback_rules_list, 0},
+    {"POST", "/v1/callback-rules", ac_api_callback_rules_create,
+     AC_ROUTE_JSON_BODY | AC_ROUTE_IDEMPOTENT},
+    {"GET", "/v1/callback-rules/{id}", ac_api_callback_rules_get, 0},
+    {"PATCH", "/v1/callback-rules/{id}", ac_api_callback_rules_patch, AC_ROUTE_JSON_BODY},
     {0},
 };
 
 /* Every prepared statement, prepared on each connection at connect time. */
 const ac_sql *const *const ac_sql_registry[] = {ac_sql_stores, ac_sql_staff, ac_sql_idempotency, ac_sql_customers,
-                                                ac_sql_tickets,
+                                                ac_sql_tickets, ac_sql_callbacks,
                                                 NULL};

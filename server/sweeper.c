@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "db_callbacks.h"
 #include "db_tickets.h"
 #include "log.h"
 
@@ -13,7 +14,7 @@ static pthread_t g_thread;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_wake;
 static bool g_stop, g_running;
-static long g_interval;
+static long g_interval, g_callback_interval;
 
 typedef struct batch_ctx {
   int acted;
@@ -42,12 +43,35 @@ static void sweep_once(void) {
   }
 }
 
+static ac_db_status callbacks(ac_tx *tx, void *p) { return ac_cb_sweep(tx, (int *)p); }
+
+/* The daily callback sweep: birthdays, anniversaries, lapsed customers. */
+static void sweep_callbacks(void) {
+  ac_scope system;
+  ac_scope_system(&system);
+  int created = 0;
+  ac_db_status s = ac_db_transact(&system, callbacks, &created);
+  if (s == AC_DB_OK && created > 0)
+    ac_log_info("sweeper", "%d callback task(s) created by the daily sweep", created);
+  else if (s != AC_DB_OK && s != AC_DB_UNAVAILABLE)
+    ac_log_error("sweeper", "callback sweep failed (status %d)", (int)s);
+}
+
 static void *run(void *arg) {
   (void)arg;
+  struct timespec last_callbacks = {0};
+  bool swept_callbacks = false;
   pthread_mutex_lock(&g_lock);
   while (!g_stop) {
     pthread_mutex_unlock(&g_lock);
     sweep_once();
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!swept_callbacks || now.tv_sec - last_callbacks.tv_sec >= g_callback_interval) {
+      sweep_callbacks();
+      last_callbacks = now;
+      swept_callbacks = true;
+    }
     pthread_mutex_lock(&g_lock);
     struct timespec until;
     clock_gettime(CLOCK_MONOTONIC, &until);
@@ -67,6 +91,7 @@ bool ac_sweeper_start(const ac_config *cfg) {
   pthread_cond_init(&g_wake, &attr);
   pthread_condattr_destroy(&attr);
   g_interval = cfg->sweep_seconds;
+  g_callback_interval = cfg->callback_sweep_seconds;
   g_stop = false;
   g_running = pthread_create(&g_thread, NULL, run, NULL) == 0;
   return g_running;

@@ -1,5 +1,6 @@
-/* The background SLA sweeper of `aftercare serve`: a thread that runs
- * sweep batches (db_tickets.h) every cfg->sweep_seconds until stopped. */
+/* The background sweeper of `aftercare serve`: a thread that runs SLA sweep
+ * batches (db_tickets.h) every cfg->sweep_seconds and the daily callback
+ * sweep (db_callbacks.h) every cfg->callback_sweep_seconds until stopped. */
 #ifndef AC_SWEEPER_H
 #define AC_SWEEPER_H
 
