@@ -275,20 +275,11 @@ static ac_db_status assign_tx(ac_tx *tx, void *p) {
   return s == AC_DB_OK ? reply_callback(tx, c, 200) : s;
 }
 
-typedef struct assign_body {
-  int64_t assignee_id;
-} assign_body;
-
-static const ac_field ASSIGN_SPEC[] = {{.name = "assignee_id", .type = AC_F_INT, .required = true,
-                                        .nullable = true, .min = 1,
-                                        .offset = offsetof(assign_body, assignee_id)},
-                                       AC_FIELD_END};
-
 void ac_api_callbacks_assign(ac_req *req) {
   cctx c = {.req = req, .now = now_us()};
-  assign_body b = {0};
+  ac_assign_body b = {0};
   uint64_t present;
-  if (!ac_req_path_id(req, 0, &c.id) || !ac_req_parse_body(req, ASSIGN_SPEC, &b, &present) ||
+  if (!ac_req_path_id(req, 0, &c.id) || !ac_req_parse_body(req, AC_ASSIGN_SPEC, &b, &present) ||
       !ac_req_if_match(req, false, &c.if_match))
     return;
   c.assignee = b.assignee_id; /* json null leaves 0: unassign */

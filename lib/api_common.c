@@ -1,5 +1,6 @@
 #include "api_common.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +41,11 @@ bool ac_fold_tags(ac_req *req, const json_t *tags, char **out) {
   json_decref(set);
   return *out != NULL;
 }
+
+const ac_field AC_ASSIGN_SPEC[] = {{.name = "assignee_id", .type = AC_F_INT, .required = true,
+                                    .nullable = true, .min = 1,
+                                    .offset = offsetof(ac_assign_body, assignee_id)},
+                                   AC_FIELD_END};
 
 const char *ac_check_rfc3339(const json_t *v) {
   long long us;

@@ -17,6 +17,13 @@ const char *ac_check_tags(const json_t *v);
  * *out); 400 on "tags" past AC_MAX_TAGS distinct tags. */
 bool ac_fold_tags(ac_req *req, const json_t *tags, char **out);
 
+/* The body of the assign routes (tickets, callbacks): {"assignee_id": id |
+ * null}; null leaves 0 (unassign). */
+typedef struct ac_assign_body {
+  int64_t assignee_id;
+} ac_assign_body;
+extern const ac_field AC_ASSIGN_SPEC[];
+
 /* ac_field_check for an RFC 3339 time string. */
 const char *ac_check_rfc3339(const json_t *v);
 

@@ -247,3 +247,24 @@ long long ac_pq_ll(const PGresult *r, int row, int col) {
 }
 
 bool ac_pq_bool(const PGresult *r, int row, int col) { return PQgetvalue(r, row, col)[0] == 't'; }
+
+const char *ac_param_num(ac_params *b, long long x) {
+  if (b->n >= AC_PARAMS_MAX)
+    abort(); /* a statement with more numeric parameters than the buffers: a bug */
+  snprintf(b->v[b->n], sizeof b->v[b->n], "%lld", x);
+  return b->v[b->n++];
+}
+
+const char *ac_param_id(ac_params *b, long long id) { return id ? ac_param_num(b, id) : NULL; }
+
+ac_db_status ac_tx_versioned_json(ac_tx *tx, const ac_sql *sql, int nparams,
+                                  const char *const *params, char **json, int *version) {
+  PGresult *r;
+  ac_db_status s = ac_tx_exec(tx, sql, nparams, params, &r);
+  if (s == AC_DB_OK) {
+    *version = (int)ac_pq_ll(r, 0, 0);
+    *json = strdup(PQgetvalue(r, 0, 1));
+    PQclear(r);
+  }
+  return s;
+}

@@ -69,6 +69,21 @@ const char *ac_tx_error_constraint(const ac_tx *tx);
 /* Quick reachability + schema check for /readyz: the schema version or -1. */
 int ac_db_schema_version(void);
 
+/* Text buffers for numeric parameters, alive as long as the struct (one
+ * statement). At most AC_PARAMS_MAX values. */
+#define AC_PARAMS_MAX 24
+typedef struct ac_params {
+  char v[AC_PARAMS_MAX][24];
+  int n;
+} ac_params;
+const char *ac_param_num(ac_params *b, long long x);
+const char *ac_param_id(ac_params *b, long long id); /* NULL for 0 */
+
+/* A statement answering one row (version, json text): *version and a
+ * malloc'd copy of the json (the caller frees it). */
+ac_db_status ac_tx_versioned_json(ac_tx *tx, const ac_sql *sql, int nparams,
+                                  const char *const *params, char **json, int *version);
+
 /* Text helpers for results. */
 long long ac_pq_ll(const PGresult *r, int row, int col);
 bool ac_pq_bool(const PGresult *r, int row, int col);

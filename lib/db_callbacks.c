@@ -165,25 +165,14 @@ const ac_sql *const ac_sql_callbacks[] = {
     &CB_LIST,        &RULE_INSERT,     &RULE_JSON,      &RULE_LOCK,       &RULE_UPDATE,
     &RULE_LIST,      NULL};
 
-/* Text buffers for numeric parameters, kept alive for one statement. */
-typedef struct nums {
-  char v[16][24];
-  int n;
-} nums;
-
-static const char *num(nums *b, int64_t x) {
-  snprintf(b->v[b->n], sizeof b->v[b->n], "%" PRId64, x);
-  return b->v[b->n++];
-}
-static const char *id_or_null(nums *b, int64_t id) { return id ? num(b, id) : NULL; }
 static const char *bool_text(bool v) { return v ? "t" : "f"; }
 
 static ac_db_status none_is_ok(ac_db_status s) { return s == AC_DB_NOROW ? AC_DB_OK : s; }
 
 static ac_db_status load_occasion(ac_tx *tx, const ac_sql *sql, int64_t id, ac_cb_occasion *o) {
   memset(o, 0, sizeof *o);
-  nums b = {0};
-  const char *p[] = {num(&b, id)};
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, id)};
   PGresult *r;
   ac_db_status s = ac_tx_exec(tx, sql, 1, p, &r);
   if (s != AC_DB_OK)
@@ -228,19 +217,19 @@ ac_db_status ac_cb_occasion_for_ticket(ac_tx *tx, int64_t ticket_id, ac_cb_occas
 }
 
 ac_db_status ac_cb_insert(ac_tx *tx, const ac_cb_new *n, int64_t *id) {
-  nums b = {0};
-  const char *p[] = {num(&b, n->store_id),
-                     num(&b, n->customer_id),
-                     id_or_null(&b, n->ticket_id),
-                     id_or_null(&b, n->visit_id),
-                     id_or_null(&b, n->rule_id),
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, n->store_id),
+                     ac_param_num(&b, n->customer_id),
+                     ac_param_id(&b, n->ticket_id),
+                     ac_param_id(&b, n->visit_id),
+                     ac_param_id(&b, n->rule_id),
                      n->occasion,
                      n->kind,
-                     num(&b, n->due_at_us),
-                     num(&b, n->due_by_us),
-                     id_or_null(&b, n->assignee_id),
+                     ac_param_num(&b, n->due_at_us),
+                     ac_param_num(&b, n->due_by_us),
+                     ac_param_id(&b, n->assignee_id),
                      n->note,
-                     n->occasion ? NULL : id_or_null(&b, ac_tx_scope(tx)->staff_id)};
+                     n->occasion ? NULL : ac_param_id(&b, ac_tx_scope(tx)->staff_id)};
   PGresult *r;
   *id = 0;
   ac_db_status s = ac_tx_exec(tx, &CB_INSERT, 12, p, &r);
@@ -253,21 +242,21 @@ ac_db_status ac_cb_insert(ac_tx *tx, const ac_cb_new *n, int64_t *id) {
 
 ac_db_status ac_cb_supersede_routine(ac_tx *tx, int64_t store_id, int64_t customer_id,
                                      int64_t before_us, int64_t visit_id) {
-  nums b = {0};
-  const char *p[] = {num(&b, store_id), num(&b, customer_id), num(&b, before_us),
-                     num(&b, visit_id)};
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, store_id), ac_param_num(&b, customer_id), ac_param_num(&b, before_us),
+                     ac_param_num(&b, visit_id)};
   return none_is_ok(ac_tx_exec(tx, &CB_SUPERSEDE, 4, p, NULL));
 }
 
 ac_db_status ac_cb_cancel_for_ticket(ac_tx *tx, int64_t ticket_id) {
-  nums b = {0};
-  const char *p[] = {num(&b, ticket_id)};
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, ticket_id)};
   return none_is_ok(ac_tx_exec(tx, &CB_CANCEL_TICKET, 1, p, NULL));
 }
 
 ac_db_status ac_cb_cancel_for_customer(ac_tx *tx, int64_t customer_id) {
-  nums b = {0};
-  const char *p[] = {num(&b, customer_id)};
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, customer_id)};
   return none_is_ok(ac_tx_exec(tx, &CB_CANCEL_CUSTOMER, 1, p, NULL));
 }
 
@@ -285,21 +274,14 @@ ac_db_status ac_cb_sweep(ac_tx *tx, int *created) {
 }
 
 ac_db_status ac_cb_json(ac_tx *tx, int64_t id, char **json, int *version) {
-  nums b = {0};
-  const char *p[] = {num(&b, id)};
-  PGresult *r;
-  ac_db_status s = ac_tx_exec(tx, &CB_JSON, 1, p, &r);
-  if (s == AC_DB_OK) {
-    *version = (int)ac_pq_ll(r, 0, 0);
-    *json = strdup(PQgetvalue(r, 0, 1));
-    PQclear(r);
-  }
-  return s;
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, id)};
+  return ac_tx_versioned_json(tx, &CB_JSON, 1, p, json, version);
 }
 
 ac_db_status ac_cb_lock(ac_tx *tx, int64_t id, ac_cb_state *st) {
-  nums b = {0};
-  const char *p[] = {num(&b, id)};
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, id)};
   PGresult *r;
   ac_db_status s = ac_tx_exec(tx, &CB_LOCK, 1, p, &r);
   if (s != AC_DB_OK)
@@ -323,28 +305,28 @@ ac_db_status ac_cb_lock(ac_tx *tx, int64_t id, ac_cb_state *st) {
 
 ac_db_status ac_cb_attempt_add(ac_tx *tx, const ac_cb_state *st, const char *outcome,
                                const char *note) {
-  nums b = {0};
-  const char *p[] = {num(&b, st->id), num(&b, st->store_id), num(&b, ac_tx_scope(tx)->staff_id),
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, st->id), ac_param_num(&b, st->store_id), ac_param_num(&b, ac_tx_scope(tx)->staff_id),
                      outcome, note};
   return ac_tx_exec(tx, &CB_ATTEMPT, 5, p, NULL);
 }
 
 ac_db_status ac_cb_write_state(ac_tx *tx, const ac_cb_state *st) {
-  nums b = {0};
-  const char *p[] = {num(&b, st->id),
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, st->id),
                      AC_CB_STATUSES[st->status],
-                     id_or_null(&b, st->assignee_id),
-                     st->satisfaction < 0 ? NULL : num(&b, st->satisfaction),
+                     ac_param_id(&b, st->assignee_id),
+                     st->satisfaction < 0 ? NULL : ac_param_num(&b, st->satisfaction),
                      st->summary,
                      bool_text(st->follow_up_needed),
-                     num(&b, ac_tx_scope(tx)->staff_id),
+                     ac_param_num(&b, ac_tx_scope(tx)->staff_id),
                      st->cancel_reason};
   return ac_tx_exec(tx, &CB_WRITE, 8, p, NULL);
 }
 
 ac_db_status ac_cb_customer_facts(ac_tx *tx, int64_t customer_id, bool *opted_in, bool *erased) {
-  nums b = {0};
-  const char *p[] = {num(&b, customer_id)};
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, customer_id)};
   PGresult *r;
   ac_db_status s = ac_tx_exec(tx, &CB_CUSTOMER_FACTS, 1, p, &r);
   if (s == AC_DB_OK) {
@@ -363,54 +345,54 @@ static ac_db_status exists(ac_tx *tx, const ac_sql *sql, int n, const char *cons
 
 ac_db_status ac_cb_ticket_matches(ac_tx *tx, int64_t ticket_id, int64_t customer_id,
                                   int64_t store_id, bool *yes) {
-  nums b = {0};
-  const char *p[] = {num(&b, ticket_id), num(&b, customer_id), num(&b, store_id)};
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, ticket_id), ac_param_num(&b, customer_id), ac_param_num(&b, store_id)};
   return exists(tx, &CB_TICKET_MATCH, 3, p, yes);
 }
 
 ac_db_status ac_cb_visit_matches(ac_tx *tx, int64_t visit_id, int64_t customer_id, bool *yes) {
-  nums b = {0};
-  const char *p[] = {num(&b, visit_id), num(&b, customer_id)};
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, visit_id), ac_param_num(&b, customer_id)};
   return exists(tx, &CB_VISIT_MATCH, 2, p, yes);
 }
 
 ac_db_status ac_cb_list(ac_tx *tx, const ac_cb_filter *f, int64_t after_due, int64_t after_id,
                         int limit, PGresult **rows) {
-  nums b = {0};
-  const char *p[] = {id_or_null(&b, f->store),
-                     id_or_null(&b, f->customer),
-                     id_or_null(&b, f->ticket),
-                     id_or_null(&b, f->assignee),
+  ac_params b = {0};
+  const char *p[] = {ac_param_id(&b, f->store),
+                     ac_param_id(&b, f->customer),
+                     ac_param_id(&b, f->ticket),
+                     ac_param_id(&b, f->assignee),
                      bool_text(f->unassigned),
-                     id_or_null(&b, f->mine_or_open),
+                     ac_param_id(&b, f->mine_or_open),
                      f->statuses_text,
                      f->kinds_text,
-                     f->due_before_us == AC_NO_TIME ? NULL : num(&b, f->due_before_us),
+                     f->due_before_us == AC_NO_TIME ? NULL : ac_param_num(&b, f->due_before_us),
                      f->follow_up < 0 ? NULL : bool_text(f->follow_up),
-                     num(&b, after_due),
-                     num(&b, after_id),
-                     num(&b, limit)};
+                     ac_param_num(&b, after_due),
+                     ac_param_num(&b, after_id),
+                     ac_param_num(&b, limit)};
   return ac_tx_exec(tx, &CB_LIST, 13, p, rows);
 }
 
 /* ---- rules ---- */
 
-static void rule_params(nums *b, const ac_cb_rule_fields *f, const char **p) {
+static void rule_params(ac_params *b, const ac_cb_rule_fields *f, const char **p) {
   p[0] = f->service_pattern;
-  p[1] = f->inactivity_days ? num(b, f->inactivity_days) : NULL;
+  p[1] = f->inactivity_days ? ac_param_num(b, f->inactivity_days) : NULL;
   p[2] = f->profile_date_field;
   p[3] = f->tiers_json;
-  p[4] = num(b, f->sample_pct);
+  p[4] = ac_param_num(b, f->sample_pct);
   p[5] = f->offsets_json;
-  p[6] = num(b, f->window_hours);
+  p[6] = ac_param_num(b, f->window_hours);
   p[7] = bool_text(f->active);
 }
 
 ac_db_status ac_cb_rule_insert(ac_tx *tx, const ac_cb_rule_fields *f, int64_t *id) {
-  nums b = {0};
+  ac_params b = {0};
   const char *rp[8];
   rule_params(&b, f, rp);
-  const char *p[] = {id_or_null(&b, f->store_id), f->trigger, f->kind, rp[0], rp[1], rp[2],
+  const char *p[] = {ac_param_id(&b, f->store_id), f->trigger, f->kind, rp[0], rp[1], rp[2],
                      rp[3], rp[4], rp[5], rp[6], rp[7]};
   PGresult *r;
   ac_db_status s = ac_tx_exec(tx, &RULE_INSERT, 11, p, &r);
@@ -422,16 +404,9 @@ ac_db_status ac_cb_rule_insert(ac_tx *tx, const ac_cb_rule_fields *f, int64_t *i
 }
 
 ac_db_status ac_cb_rule_json(ac_tx *tx, int64_t id, char **json, int *version) {
-  nums b = {0};
-  const char *p[] = {num(&b, id)};
-  PGresult *r;
-  ac_db_status s = ac_tx_exec(tx, &RULE_JSON, 1, p, &r);
-  if (s == AC_DB_OK) {
-    *version = (int)ac_pq_ll(r, 0, 0);
-    *json = strdup(PQgetvalue(r, 0, 1));
-    PQclear(r);
-  }
-  return s;
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, id)};
+  return ac_tx_versioned_json(tx, &RULE_JSON, 1, p, json, version);
 }
 
 static char *dup_or_null(const PGresult *r, int col) {
@@ -439,8 +414,8 @@ static char *dup_or_null(const PGresult *r, int col) {
 }
 
 ac_db_status ac_cb_rule_lock(ac_tx *tx, int64_t id, ac_cb_rule_stored *rule) {
-  nums b = {0};
-  const char *p[] = {num(&b, id)};
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, id)};
   PGresult *r;
   memset(rule, 0, sizeof *rule);
   ac_db_status s = ac_tx_exec(tx, &RULE_LOCK, 1, p, &r);
@@ -472,17 +447,17 @@ void ac_cb_rule_stored_free(ac_cb_rule_stored *r) {
 }
 
 ac_db_status ac_cb_rule_update(ac_tx *tx, int64_t id, const ac_cb_rule_fields *f) {
-  nums b = {0};
+  ac_params b = {0};
   const char *rp[8];
   rule_params(&b, f, rp);
-  const char *p[] = {num(&b, id), f->kind, rp[0], rp[1], rp[2], rp[3], rp[4], rp[5], rp[6], rp[7]};
+  const char *p[] = {ac_param_num(&b, id), f->kind, rp[0], rp[1], rp[2], rp[3], rp[4], rp[5], rp[6], rp[7]};
   return ac_tx_exec(tx, &RULE_UPDATE, 10, p, NULL);
 }
 
 ac_db_status ac_cb_rule_list(ac_tx *tx, int64_t store, const char *trigger, int active,
                              int64_t after_id, int limit, PGresult **rows) {
-  nums b = {0};
-  const char *p[] = {id_or_null(&b, store), trigger, active < 0 ? NULL : bool_text(active),
-                     num(&b, after_id), num(&b, limit)};
+  ac_params b = {0};
+  const char *p[] = {ac_param_id(&b, store), trigger, active < 0 ? NULL : bool_text(active),
+                     ac_param_num(&b, after_id), ac_param_num(&b, limit)};
   return ac_tx_exec(tx, &RULE_LIST, 5, p, rows);
 }

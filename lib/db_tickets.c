@@ -234,18 +234,9 @@ const ac_sql *const ac_sql_tickets[] = {
     &LIST_DUE_FIRST,     &LIST_DUE_NEXT,     &LIST_CREATED_FIRST, &LIST_CREATED_NEXT,
     &SWEEP,              NULL};
 
-/* Text buffers for numeric parameters, kept alive for one statement. */
-typedef struct nums {
-  char v[24][24];
-  int n;
-} nums;
-
-static const char *num(nums *b, int64_t x) {
-  snprintf(b->v[b->n], sizeof b->v[b->n], "%" PRId64, x);
-  return b->v[b->n++];
+static const char *time_or_null(ac_params *b, int64_t us) {
+  return us == AC_NO_TIME ? NULL : ac_param_num(b, us);
 }
-static const char *time_or_null(nums *b, int64_t us) { return us == AC_NO_TIME ? NULL : num(b, us); }
-static const char *id_or_null(nums *b, int64_t id) { return id ? num(b, id) : NULL; }
 
 static int64_t us_col(const PGresult *r, int col) {
   return PQgetisnull(r, 0, col) ? AC_NO_TIME : ac_pq_ll(r, 0, col);
@@ -255,8 +246,8 @@ static char *dup_col(PGresult *r, int col) { return strdup(PQgetvalue(r, 0, col)
 
 ac_db_status ac_store_context_load(ac_tx *tx, int64_t store_id, ac_store_context *ctx) {
   memset(ctx, 0, sizeof *ctx);
-  nums b = {0};
-  const char *p[] = {num(&b, store_id)};
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, store_id)};
   PGresult *r;
   ac_db_status s = ac_tx_exec(tx, &STORE_CONTEXT, 1, p, &r);
   if (s != AC_DB_OK)
@@ -291,9 +282,9 @@ void ac_store_context_free(ac_store_context *ctx) {
 
 ac_db_status ac_ticket_insert(ac_tx *tx, const ac_ticket_fields *f, const ac_ticket_state *due,
                               int64_t *id) {
-  nums b = {0};
-  const char *p[] = {num(&b, f->store_id),
-                     num(&b, f->customer_id),
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, f->store_id),
+                     ac_param_num(&b, f->customer_id),
                      f->channel,
                      f->category,
                      f->severity,
@@ -302,12 +293,12 @@ ac_db_status ac_ticket_insert(ac_tx *tx, const ac_ticket_fields *f, const ac_tic
                      f->customer_expectation,
                      f->tags_json,
                      f->evidence_json,
-                     id_or_null(&b, f->assignee_id),
-                     num(&b, due->first_response_due),
-                     num(&b, due->resolution_due),
-                     num(&b, due->next_update_due),
-                     num(&b, ac_tx_scope(tx)->staff_id),
-                     num(&b, due->created_at)};
+                     ac_param_id(&b, f->assignee_id),
+                     ac_param_num(&b, due->first_response_due),
+                     ac_param_num(&b, due->resolution_due),
+                     ac_param_num(&b, due->next_update_due),
+                     ac_param_num(&b, ac_tx_scope(tx)->staff_id),
+                     ac_param_num(&b, due->created_at)};
   PGresult *r;
   ac_db_status s = ac_tx_exec(tx, &TICKET_INSERT, 16, p, &r);
   if (s == AC_DB_OK) {
@@ -318,21 +309,14 @@ ac_db_status ac_ticket_insert(ac_tx *tx, const ac_ticket_fields *f, const ac_tic
 }
 
 ac_db_status ac_ticket_json(ac_tx *tx, int64_t id, char **json, int *version) {
-  nums b = {0};
-  const char *p[] = {num(&b, id)};
-  PGresult *r;
-  ac_db_status s = ac_tx_exec(tx, &TICKET_JSON, 1, p, &r);
-  if (s == AC_DB_OK) {
-    *version = (int)ac_pq_ll(r, 0, 0);
-    *json = dup_col(r, 1);
-    PQclear(r);
-  }
-  return s;
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, id)};
+  return ac_tx_versioned_json(tx, &TICKET_JSON, 1, p, json, version);
 }
 
 ac_db_status ac_ticket_lock(ac_tx *tx, int64_t id, ac_ticket_state *st) {
-  nums b = {0};
-  const char *p[] = {num(&b, id)};
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, id)};
   PGresult *r;
   ac_db_status s = ac_tx_exec(tx, &TICKET_LOCK, 1, p, &r);
   if (s != AC_DB_OK)
@@ -367,8 +351,8 @@ ac_db_status ac_ticket_lock(ac_tx *tx, int64_t id, ac_ticket_state *st) {
 }
 
 ac_db_status ac_ticket_write_state(ac_tx *tx, const ac_ticket_state *st, int *version) {
-  nums b = {0};
-  const char *p[] = {num(&b, st->id),
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, st->id),
                      ac_status_name(st->status),
                      time_or_null(&b, st->first_response_due),
                      time_or_null(&b, st->first_responded),
@@ -378,14 +362,14 @@ ac_db_status ac_ticket_write_state(ac_tx *tx, const ac_ticket_state *st, int *ve
                      time_or_null(&b, st->resolved_at),
                      time_or_null(&b, st->next_update_due),
                      time_or_null(&b, st->paused_at),
-                     st->remaining_minutes < 0 ? NULL : num(&b, st->remaining_minutes),
+                     st->remaining_minutes < 0 ? NULL : ac_param_num(&b, st->remaining_minutes),
                      time_or_null(&b, st->closed_at),
-                     st->satisfaction_score < 0 ? NULL : num(&b, st->satisfaction_score),
+                     st->satisfaction_score < 0 ? NULL : ac_param_num(&b, st->satisfaction_score),
                      st->satisfaction_score < 0 ? NULL : st->satisfaction_comment,
                      time_or_null(&b, st->satisfaction_at),
-                     num(&b, st->reopen_count),
-                     num(&b, st->escalation_level),
-                     id_or_null(&b, st->assignee_id)};
+                     ac_param_num(&b, st->reopen_count),
+                     ac_param_num(&b, st->escalation_level),
+                     ac_param_id(&b, st->assignee_id)};
   PGresult *r;
   ac_db_status s = ac_tx_exec(tx, &TICKET_WRITE_STATE, 18, p, &r);
   if (s == AC_DB_OK) {
@@ -396,8 +380,8 @@ ac_db_status ac_ticket_write_state(ac_tx *tx, const ac_ticket_state *st, int *ve
 }
 
 ac_db_status ac_ticket_write_content(ac_tx *tx, int64_t id, const ac_ticket_fields *f) {
-  nums b = {0};
-  const char *p[] = {num(&b, id),       f->subject,       f->description,
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, id),       f->subject,       f->description,
                      f->set_expectation ? "t" : "f",      f->customer_expectation,
                      f->tags_json,      f->evidence_json, f->severity,
                      f->category,       f->channel};
@@ -406,30 +390,30 @@ ac_db_status ac_ticket_write_content(ac_tx *tx, int64_t id, const ac_ticket_fiel
 
 ac_db_status ac_ticket_event(ac_tx *tx, const ac_ticket_state *st, const char *type,
                              const char *before, const char *after, const char *note) {
-  nums b = {0};
+  ac_params b = {0};
   int64_t actor = ac_tx_scope(tx)->staff_id;
-  const char *p[] = {num(&b, st->id), num(&b, st->store_id), id_or_null(&b, actor), type,
+  const char *p[] = {ac_param_num(&b, st->id), ac_param_num(&b, st->store_id), ac_param_id(&b, actor), type,
                      before,          after,                 note};
   return ac_tx_exec(tx, &TICKET_EVENT, 7, p, NULL);
 }
 
 ac_db_status ac_outbox_add(ac_tx *tx, int64_t store_id, int64_t ticket_id, const char *kind,
                            const char *recipient_role, const char *payload_json) {
-  nums b = {0};
-  const char *p[] = {num(&b, store_id), kind, num(&b, ticket_id), recipient_role, payload_json};
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, store_id), kind, ac_param_num(&b, ticket_id), recipient_role, payload_json};
   return ac_tx_exec(tx, &OUTBOX_ADD, 5, p, NULL);
 }
 
 ac_db_status ac_ticket_customer_ok(ac_tx *tx, int64_t customer_id, int64_t store_id, bool *ok) {
-  nums b = {0};
-  const char *p[] = {num(&b, customer_id)};
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, customer_id)};
   ac_db_status s = ac_tx_exec(tx, &TICKET_CUSTOMER, 1, p, NULL);
   *ok = s == AC_DB_OK;
   if (s == AC_DB_NOROW)
     return AC_DB_OK;
   if (s != AC_DB_OK)
     return s;
-  const char *q[] = {num(&b, store_id), num(&b, customer_id)};
+  const char *q[] = {ac_param_num(&b, store_id), ac_param_num(&b, customer_id)};
   s = ac_tx_exec(tx, &TICKET_CUSTOMER_SEEN, 2, q, NULL);
   return s == AC_DB_NOROW ? AC_DB_OK : s;
 }
@@ -447,16 +431,16 @@ static ac_db_status one_json(ac_tx *tx, const ac_sql *sql, int n, const char *co
 
 ac_db_status ac_comment_insert(ac_tx *tx, const ac_ticket_state *st, const char *visibility,
                                const char *body, char **json) {
-  nums b = {0};
-  const char *p[] = {num(&b, st->id), num(&b, st->store_id), num(&b, ac_tx_scope(tx)->staff_id),
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, st->id), ac_param_num(&b, st->store_id), ac_param_num(&b, ac_tx_scope(tx)->staff_id),
                      visibility, body};
   return one_json(tx, &COMMENT_INSERT, 5, p, 0, json);
 }
 
 static ac_db_status page(ac_tx *tx, const ac_sql *sql, int64_t parent, int64_t after, int limit,
                          PGresult **rows) {
-  nums b = {0};
-  const char *p[] = {num(&b, parent), num(&b, after), num(&b, limit)};
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, parent), ac_param_num(&b, after), ac_param_num(&b, limit)};
   return ac_tx_exec(tx, sql, 3, p, rows);
 }
 
@@ -473,10 +457,10 @@ ac_db_status ac_event_list(ac_tx *tx, int64_t ticket_id, int64_t after_id, int l
 ac_db_status ac_compensation_insert(ac_tx *tx, const ac_ticket_state *st, const char *kind,
                                     int64_t amount_cents, int64_t sessions, const char *note,
                                     int64_t *id, char **json) {
-  nums b = {0};
-  const char *p[] = {num(&b, st->id),       num(&b, st->store_id), kind,
-                     num(&b, amount_cents), num(&b, sessions),     note,
-                     num(&b, ac_tx_scope(tx)->staff_id)};
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, st->id),       ac_param_num(&b, st->store_id), kind,
+                     ac_param_num(&b, amount_cents), ac_param_num(&b, sessions),     note,
+                     ac_param_num(&b, ac_tx_scope(tx)->staff_id)};
   PGresult *r;
   ac_db_status s = ac_tx_exec(tx, &COMP_INSERT, 7, p, &r);
   if (s == AC_DB_OK) {
@@ -488,14 +472,14 @@ ac_db_status ac_compensation_insert(ac_tx *tx, const ac_ticket_state *st, const 
 }
 
 ac_db_status ac_compensation_get(ac_tx *tx, int64_t id, char **json) {
-  nums b = {0};
-  const char *p[] = {num(&b, id)};
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, id)};
   return one_json(tx, &COMP_GET, 1, p, 0, json);
 }
 
 ac_db_status ac_compensation_lock(ac_tx *tx, int64_t id, ac_compensation *c) {
-  nums b = {0};
-  const char *p[] = {num(&b, id)};
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, id)};
   PGresult *r;
   ac_db_status s = ac_tx_exec(tx, &COMP_LOCK, 1, p, &r);
   if (s != AC_DB_OK)
@@ -511,44 +495,37 @@ ac_db_status ac_compensation_lock(ac_tx *tx, int64_t id, ac_compensation *c) {
 }
 
 ac_db_status ac_compensation_move(ac_tx *tx, int64_t id, const char *to, char **json) {
-  nums b = {0};
-  const char *p[] = {num(&b, id), to, num(&b, ac_tx_scope(tx)->staff_id)};
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, id), to, ac_param_num(&b, ac_tx_scope(tx)->staff_id)};
   return one_json(tx, &COMP_MOVE, 3, p, 0, json);
 }
 
 ac_db_status ac_settings_json(ac_tx *tx, int64_t store_id, char **json, int *version) {
-  nums b = {0};
-  const char *p[] = {num(&b, store_id)};
-  PGresult *r;
-  ac_db_status s = ac_tx_exec(tx, &SETTINGS_JSON, 1, p, &r);
-  if (s == AC_DB_OK) {
-    *version = (int)ac_pq_ll(r, 0, 0);
-    *json = dup_col(r, 1);
-    PQclear(r);
-  }
-  return s;
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, store_id)};
+  return ac_tx_versioned_json(tx, &SETTINGS_JSON, 1, p, json, version);
 }
 
 ac_db_status ac_settings_update(ac_tx *tx, int64_t store_id, const int64_t *rep,
                                 const int64_t *supervisor, const int *threshold, char **json,
                                 int *version) {
-  nums b = {0};
-  const char *p[] = {num(&b, store_id), rep ? num(&b, *rep) : NULL,
-                     supervisor ? num(&b, *supervisor) : NULL,
-                     threshold ? num(&b, *threshold) : NULL};
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, store_id), rep ? ac_param_num(&b, *rep) : NULL,
+                     supervisor ? ac_param_num(&b, *supervisor) : NULL,
+                     threshold ? ac_param_num(&b, *threshold) : NULL};
   ac_db_status s = ac_tx_exec(tx, &SETTINGS_UPSERT, 4, p, NULL);
   return s == AC_DB_OK ? ac_settings_json(tx, store_id, json, version) : s;
 }
 
 ac_db_status ac_sla_policy_json(ac_tx *tx, int64_t store_id, char **json) {
-  nums b = {0};
-  const char *p[] = {num(&b, store_id)};
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, store_id)};
   return one_json(tx, &SLA_POLICY_JSON, 1, p, 0, json);
 }
 
 ac_db_status ac_sla_policy_replace(ac_tx *tx, int64_t store_id, const char *rules_json) {
-  nums b = {0};
-  const char *p[] = {num(&b, store_id), rules_json};
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, store_id), rules_json};
   ac_db_status s = ac_tx_exec(tx, &SLA_POLICY_DELETE, 1, p, NULL);
   if (s != AC_DB_OK && s != AC_DB_NOROW)
     return s;
@@ -565,36 +542,36 @@ static bool simple_queue(const ac_ticket_filter *f) {
 
 ac_db_status ac_ticket_list(ac_tx *tx, const ac_ticket_filter *f, int64_t after_key,
                             int64_t after_id, int limit, PGresult **rows) {
-  nums b = {0};
+  ac_params b = {0};
   if (simple_queue(f)) {
     const ac_sql *sql = f->sort_due ? (after_id ? &LIST_DUE_NEXT : &LIST_DUE_FIRST)
                                     : (after_id ? &LIST_CREATED_NEXT : &LIST_CREATED_FIRST);
-    const char *p[] = {num(&b, f->store), f->status_one, num(&b, after_key), num(&b, after_id),
-                       num(&b, limit)};
+    const char *p[] = {ac_param_num(&b, f->store), f->status_one, ac_param_num(&b, after_key), ac_param_num(&b, after_id),
+                       ac_param_num(&b, limit)};
     return ac_tx_exec(tx, sql, 5, p, rows);
   }
-  const char *p[] = {id_or_null(&b, f->store),
+  const char *p[] = {ac_param_id(&b, f->store),
                      f->statuses_text,
                      f->severity,
                      f->category,
-                     id_or_null(&b, f->assignee),
-                     id_or_null(&b, f->customer),
+                     ac_param_id(&b, f->assignee),
+                     ac_param_id(&b, f->customer),
                      f->tag,
                      f->breached < 0 ? NULL : (f->breached ? "t" : "f"),
                      f->overdue < 0 ? NULL : (f->overdue ? "t" : "f"),
                      time_or_null(&b, f->created_from),
                      time_or_null(&b, f->created_to),
                      f->q,
-                     num(&b, after_key),
-                     num(&b, after_id),
-                     num(&b, limit),
+                     ac_param_num(&b, after_key),
+                     ac_param_num(&b, after_id),
+                     ac_param_num(&b, limit),
                      f->status_one};
   return ac_tx_exec(tx, f->sort_due ? &TICKET_LIST_DUE : &TICKET_LIST_CREATED, 16, p, rows);
 }
 
 ac_db_status ac_tickets_sweep(ac_tx *tx, int batch, int *acted) {
-  nums b = {0};
-  const char *p[] = {num(&b, batch)};
+  ac_params b = {0};
+  const char *p[] = {ac_param_num(&b, batch)};
   PGresult *r;
   ac_db_status s = ac_tx_exec(tx, &SWEEP, 1, p, &r);
   if (s == AC_DB_OK) {
