@@ -69,4 +69,9 @@ void ac_api_callback_rules_create(ac_req *req);
 void ac_api_callback_rules_get(ac_req *req);
 void ac_api_callback_rules_patch(ac_req *req);
 
+void ac_api_reports_tickets(ac_req *req);
+void ac_api_reports_callbacks(ac_req *req);
+void ac_api_reports_customers(ac_req *req);
+void ac_api_reports_overview(ac_req *req);
+
 #endif

@@ -77,6 +77,7 @@ bool ac_config_load(ac_config *cfg, bool need_jwt, char *err, size_t err_size) {
     threads_default = 2;
   long threads, timeout, maxconn, perip;
   cfg->database_url = env_dup("AFTERCARE_DATABASE_URL", "postgresql:///aftercare");
+  cfg->reports_database_url = env_dup("AFTERCARE_REPORTS_DATABASE_URL", "");
   cfg->jwt_issuer = env_dup("AFTERCARE_JWT_ISSUER", "aftercare");
   cfg->jwt_audience = env_dup("AFTERCARE_JWT_AUDIENCE", "aftercare-api");
   cfg->cors_origins = env_dup("AFTERCARE_CORS_ORIGINS", "");
@@ -147,6 +148,7 @@ bool ac_config_load(ac_config *cfg, bool need_jwt, char *err, size_t err_size) {
 
 void ac_config_free(ac_config *cfg) {
   free(cfg->database_url);
+  free(cfg->reports_database_url);
   free(cfg->listen_host);
   if (cfg->jwt_secret)
     explicit_bzero(cfg->jwt_secret, cfg->jwt_secret_len);

@@ -10,6 +10,7 @@ typedef enum ac_jwt_alg { AC_JWT_HS256, AC_JWT_RS256 } ac_jwt_alg;
 typedef struct ac_config {
   /* Owned by the config (free with ac_config_free). */
   char *database_url;
+  char *reports_database_url; /* "" = reports read the primary */
   char *listen_host;
   unsigned listen_port;
   ac_jwt_alg jwt_alg;

@@ -11,15 +11,24 @@
 
 #define MAX_PARAMS 32
 
-/* Process-wide settings; written once by ac_db_configure, then read-only. */
-static char g_conninfo[1024];
+/* A database the server talks to: the primary, and the one reports read
+ * (a replica, or the primary again). Written once by ac_db_configure and
+ * ac_db_configure_reports, then read-only; each thread keeps its own
+ * connection to each in a thread-specific slot. */
+typedef struct target {
+  char conninfo[1024];
+  const ac_sql *const *const *registry;
+  pthread_key_t key;
+  /* While the database is unreachable, threads answer 503 at once instead
+   * of each trying to connect on every request (monotonic ms). */
+  _Atomic long long down_until_ms;
+} target;
+
+enum { PRIMARY, REPORTS };
+static target g_targets[2];
+static bool g_separate_reports;
 static char g_options[64];
-static const ac_sql *const *const *g_registry;
-static pthread_key_t g_conn_key;
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
-/* While the database is unreachable, threads answer 503 at once instead of
- * each trying to connect on every request (monotonic ms). */
-static _Atomic long long g_down_until_ms;
 
 struct ac_tx {
   PGconn *conn; /* borrowed from the thread's slot */
@@ -39,23 +48,36 @@ static long long now_ms(void) {
 }
 
 static void close_conn(void *p) { PQfinish(p); }
-static void make_key(void) { pthread_key_create(&g_conn_key, close_conn); }
+static void make_keys(void) {
+  pthread_key_create(&g_targets[PRIMARY].key, close_conn);
+  pthread_key_create(&g_targets[REPORTS].key, close_conn);
+}
 
 void ac_db_configure(const char *conninfo, long statement_timeout_ms,
                      const ac_sql *const *const *registry) {
-  pthread_once(&g_key_once, make_key);
-  snprintf(g_conninfo, sizeof g_conninfo, "%s", conninfo);
+  pthread_once(&g_key_once, make_keys);
+  snprintf(g_targets[PRIMARY].conninfo, sizeof g_targets[PRIMARY].conninfo, "%s", conninfo);
   /* JIT compiles a plan in ~15 ms; the API's queries run in a few. */
   snprintf(g_options, sizeof g_options, "-c statement_timeout=%ld -c jit=off",
            statement_timeout_ms);
-  g_registry = registry;
+  g_targets[PRIMARY].registry = registry;
+}
+
+void ac_db_configure_reports(const char *conninfo, const ac_sql *const *const *registry) {
+  pthread_once(&g_key_once, make_keys);
+  g_separate_reports = conninfo && *conninfo;
+  snprintf(g_targets[REPORTS].conninfo, sizeof g_targets[REPORTS].conninfo, "%s",
+           g_separate_reports ? conninfo : "");
+  g_targets[REPORTS].registry = registry;
 }
 
 void ac_db_thread_done(void) {
-  PGconn *c = pthread_getspecific(g_conn_key);
-  if (c) {
-    PQfinish(c);
-    pthread_setspecific(g_conn_key, NULL);
+  for (int t = PRIMARY; t <= REPORTS; t++) {
+    PGconn *c = pthread_getspecific(g_targets[t].key);
+    if (c) {
+      PQfinish(c);
+      pthread_setspecific(g_targets[t].key, NULL);
+    }
   }
 }
 
@@ -84,9 +106,9 @@ static bool prepare(PGconn *c, const ac_sql *s) {
   return ok;
 }
 
-/* The thread's connection, connected and prepared; NULL when unreachable. */
-static PGconn *thread_conn(void) {
-  PGconn *c = pthread_getspecific(g_conn_key);
+/* The thread's connection to db, connected and prepared; NULL when unreachable. */
+static PGconn *thread_conn(target *db) {
+  PGconn *c = pthread_getspecific(db->key);
   if (c && PQstatus(c) == CONNECTION_OK) {
     if (PQtransactionStatus(c) == PQTRANS_INERROR || PQtransactionStatus(c) == PQTRANS_INTRANS)
       PQclear(PQexec(c, "ROLLBACK"));
@@ -94,27 +116,28 @@ static PGconn *thread_conn(void) {
   }
   if (c) {
     PQfinish(c);
-    pthread_setspecific(g_conn_key, NULL);
+    pthread_setspecific(db->key, NULL);
   }
-  if (now_ms() < atomic_load(&g_down_until_ms))
+  if (now_ms() < atomic_load(&db->down_until_ms))
     return NULL;
   const char *keys[] = {"dbname", "options", "connect_timeout", "application_name", NULL};
-  const char *vals[] = {g_conninfo, g_options, "3", "aftercare", NULL};
+  const char *vals[] = {db->conninfo, g_options, "3",
+                        db == &g_targets[REPORTS] ? "aftercare-reports" : "aftercare", NULL};
   c = PQconnectdbParams(keys, vals, 1);
   if (!c || PQstatus(c) != CONNECTION_OK) {
-    atomic_store(&g_down_until_ms, now_ms() + 1000);
+    atomic_store(&db->down_until_ms, now_ms() + 1000);
     PQfinish(c);
     return NULL;
   }
   bool ok = prepare(c, &SCHEMA_VERSION);
-  for (size_t m = 0; ok && g_registry && g_registry[m]; m++)
-    for (size_t i = 0; ok && g_registry[m][i]; i++)
-      ok = prepare(c, g_registry[m][i]);
+  for (size_t m = 0; ok && db->registry && db->registry[m]; m++)
+    for (size_t i = 0; ok && db->registry[m][i]; i++)
+      ok = prepare(c, db->registry[m][i]);
   if (!ok) {
     PQfinish(c);
     return NULL;
   }
-  pthread_setspecific(g_conn_key, c);
+  pthread_setspecific(db->key, c);
   return c;
 }
 
@@ -190,17 +213,19 @@ static ac_db_status simple(ac_tx *tx, const char *command) {
   return s;
 }
 
-static ac_db_status run(const ac_scope *scope, ac_tx_fn fn, void *ctx, bool transaction) {
+/* begin: the command that opens the transaction, or NULL for none. */
+static ac_db_status run(target *db, const ac_scope *scope, ac_tx_fn fn, void *ctx,
+                        const char *begin) {
   ac_db_status s = AC_DB_UNAVAILABLE;
   bool reconnected = false;
   for (int attempt = 0; attempt < 6; attempt++) {
-    ac_tx tx = {.conn = thread_conn(), .scope = scope};
+    ac_tx tx = {.conn = thread_conn(db), .scope = scope};
     if (!tx.conn)
       return AC_DB_UNAVAILABLE;
-    s = transaction ? simple(&tx, "BEGIN") : AC_DB_OK;
+    s = begin ? simple(&tx, begin) : AC_DB_OK;
     if (s == AC_DB_OK)
       s = fn(&tx, ctx);
-    if (s == AC_DB_OK && transaction)
+    if (s == AC_DB_OK && begin)
       s = simple(&tx, "COMMIT");
     if (s != AC_DB_OK && !tx.lost && PQtransactionStatus(tx.conn) != PQTRANS_IDLE)
       PQclear(PQexec(tx.conn, "ROLLBACK"));
@@ -218,11 +243,17 @@ static ac_db_status run(const ac_scope *scope, ac_tx_fn fn, void *ctx, bool tran
 }
 
 ac_db_status ac_db_transact(const ac_scope *scope, ac_tx_fn fn, void *ctx) {
-  return run(scope, fn, ctx, true);
+  return run(&g_targets[PRIMARY], scope, fn, ctx, "BEGIN");
 }
 
 ac_db_status ac_db_read(const ac_scope *scope, ac_tx_fn fn, void *ctx) {
-  return run(scope, fn, ctx, false);
+  return run(&g_targets[PRIMARY], scope, fn, ctx, NULL);
+}
+
+ac_db_status ac_db_report(const ac_scope *scope, ac_tx_fn fn, void *ctx) {
+  /* one snapshot for every query of a report, so its rows and total agree */
+  return run(g_separate_reports ? &g_targets[REPORTS] : &g_targets[PRIMARY], scope, fn, ctx,
+             "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
 }
 
 static ac_db_status read_version(ac_tx *tx, void *ctx) {

@@ -46,7 +46,11 @@ typedef ac_db_status (*ac_tx_fn)(ac_tx *tx, void *ctx);
  * NULL-terminated list of NULL-terminated statement lists (static). */
 void ac_db_configure(const char *conninfo, long statement_timeout_ms,
                      const ac_sql *const *const *registry);
-/* Closes the calling thread's connection (worker threads close theirs at exit). */
+/* Where reports read: another database (a streaming replica) when conninfo
+ * is set and not empty, else the primary; `registry` lists the statements
+ * prepared there (reports only). */
+void ac_db_configure_reports(const char *conninfo, const ac_sql *const *const *registry);
+/* Closes the calling thread's connections (worker threads close theirs at exit). */
 void ac_db_thread_done(void);
 
 /* Runs fn inside BEGIN..COMMIT on this thread's connection; retries the whole
@@ -55,6 +59,10 @@ void ac_db_thread_done(void);
 ac_db_status ac_db_transact(const ac_scope *scope, ac_tx_fn fn, void *ctx);
 /* Same without BEGIN/COMMIT: for callbacks running one read statement. */
 ac_db_status ac_db_read(const ac_scope *scope, ac_tx_fn fn, void *ctx);
+/* A read-only, repeatable-read transaction on the reports database. Its
+ * statements must be in the reports registry (and, when reports share the
+ * primary, in the primary's too). */
+ac_db_status ac_db_report(const ac_scope *scope, ac_tx_fn fn, void *ctx);
 
 /* Executes a registered statement. On AC_DB_OK *out (if out is not NULL)
  * holds the result and the caller PQclear()s it; AC_DB_NOROW means a

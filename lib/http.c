@@ -215,6 +215,15 @@ void ac_reply_json_text(ac_req *req, unsigned status, char *text) {
   set_body(req, status, text, strlen(text), "application/json; charset=utf-8");
 }
 
+void ac_reply_body(ac_req *req, unsigned status, char *text, size_t len, const char *type) {
+  if (!text) {
+    ac_reply_problem(req, AC_ERR_INTERNAL, NULL, NULL, "out of memory");
+    return;
+  }
+  req->error_code = NULL;
+  set_body(req, status, text, len, type);
+}
+
 void ac_reply_json(ac_req *req, unsigned status, json_t *body) {
   char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
   json_decref(body);

@@ -73,6 +73,8 @@ bool ac_req_query_bool(ac_req *req, const char *name, int *out);     /* -1 when 
 
 void ac_reply_json_text(ac_req *req, unsigned status, char *text /* stolen, malloc'd */);
 void ac_reply_json(ac_req *req, unsigned status, json_t *body /* stolen */);
+/* Any body (stolen, malloc'd) of a static content type. */
+void ac_reply_body(ac_req *req, unsigned status, char *text, size_t len, const char *type);
 void ac_reply_empty(ac_req *req, unsigned status);
 /* field may be NULL; extra (stolen, may be NULL) adds members to the problem. */
 void ac_reply_problem(ac_req *req, ac_error code, const char *field, json_t *extra,

@@ -60,6 +60,7 @@ static int cmd_serve(void) {
   signal(SIGPIPE, SIG_IGN);
 
   ac_db_configure(cfg.database_url, cfg.statement_timeout_ms, ac_sql_registry);
+  ac_db_configure_reports(cfg.reports_database_url, ac_sql_reports_registry);
   int rc = 1;
   if (ac_auth_start(&cfg) && ac_api_start(&cfg)) {
     ac_server *srv = ac_server_start(&cfg, ac_routes);

@@ -3,6 +3,7 @@
 #include "api.h"
 #include "db_callbacks.h"
 #include "db_customers.h"
+#include "db_reports.h"
 #include "db_staff.h"
 #include "db_tickets.h"
 #include "db_stores.h"
@@ -72,10 +73,18 @@ const ac_route ac_routes[] = {
      AC_ROUTE_JSON_BODY | AC_ROUTE_IDEMPOTENT},
     {"GET", "/v1/callback-rules/{id}", ac_api_callback_rules_get, 0},
     {"PATCH", "/v1/callback-rules/{id}", ac_api_callback_rules_patch, AC_ROUTE_JSON_BODY},
+
+    {"GET", "/v1/reports/tickets", ac_api_reports_tickets, 0},
+    {"GET", "/v1/reports/callbacks", ac_api_reports_callbacks, 0},
+    {"GET", "/v1/reports/customers", ac_api_reports_customers, 0},
+    {"GET", "/v1/reports/overview", ac_api_reports_overview, 0},
     {0},
 };
 
 /* Every prepared statement, prepared on each connection at connect time. */
 const ac_sql *const *const ac_sql_registry[] = {ac_sql_stores, ac_sql_staff, ac_sql_idempotency, ac_sql_customers,
-                                                ac_sql_tickets, ac_sql_callbacks,
+                                                ac_sql_tickets, ac_sql_callbacks, ac_sql_reports,
                                                 NULL};
+
+/* Only the reports' statements are prepared on the reports database. */
+const ac_sql *const *const ac_sql_reports_registry[] = {ac_sql_reports, NULL};

@@ -7,5 +7,6 @@
 
 extern const ac_route ac_routes[];
 extern const ac_sql *const *const ac_sql_registry[];
+extern const ac_sql *const *const ac_sql_reports_registry[];
 
 #endif
