@@ -56,7 +56,9 @@
 
 #define TICKETS_SQL(PERCENTILES) \
     "WITH " STORES_CTE ", " \
-    /* per store, a range of the covering indexes of migration 0005 */ \
+    /* per store, a range of the covering indexes of migration 0005; OFFSET 0
+     * keeps each LATERAL subquery a per-store index range (pulled up into a
+     * plain join, the planner may scan the whole table instead) */ \
     "pop AS (SELECT p.* FROM st CROSS JOIN LATERAL (SELECT t.store_id, t.category, t.severity, " \
     "t.channel, t.assignee_id, (t.created_at AT TIME ZONE st.tz)::date AS day, " \
     "extract(epoch FROM t.first_responded_at - t.created_at) / 60 AS fr_min, " \
@@ -69,25 +71,25 @@
     "AND t.resolution_due_at < now())) AS res_missed, " \
     "t.satisfaction_score AS score, t.id FROM tickets t WHERE t.store_id = st.id " \
     "AND t.created_at >= st.t_from AND t.created_at < st.t_end " \
-    "AND ($7::bigint IS NULL OR t.assignee_id = $7)) AS p), " \
+    "AND ($7::bigint IS NULL OR t.assignee_id = $7) OFFSET 0) AS p), " \
     "comp AS (SELECT c.ticket_id, sum(c.amount_cents) AS cents FROM st JOIN compensations c " \
     "ON c.store_id = st.id WHERE c.status IN ('approved', 'fulfilled') GROUP BY c.ticket_id), " \
     "res AS (SELECT r.* FROM st CROSS JOIN LATERAL (SELECT t.store_id, t.category, t.severity, " \
     "t.channel, t.assignee_id, (t.resolved_at AT TIME ZONE st.tz)::date AS day, t.reopen_count " \
     "FROM tickets t WHERE t.store_id = st.id AND t.resolved_at >= st.t_from " \
-    "AND t.resolved_at < st.t_end AND ($7::bigint IS NULL OR t.assignee_id = $7)) AS r), " \
+    "AND t.resolved_at < st.t_end AND ($7::bigint IS NULL OR t.assignee_id = $7) OFFSET 0) AS r), " \
     /* the backlog at the end of the period, and (for time buckets) at its \
      * start: not resolved at all, or resolved after the moment */ \
     "bounds AS (SELECT st.id, e.at_start, CASE WHEN e.at_start THEN st.t_from ELSE st.t_end END " \
     "AS at FROM st CROSS JOIN (VALUES (false), (true)) AS e (at_start) " \
     "WHERE NOT e.at_start OR $6 IN ('day', 'week', 'month')), " \
     "open_at AS (SELECT o.*, b.at_start FROM bounds b CROSS JOIN LATERAL (" \
-    "SELECT t.store_id, t.category, t.severity, t.channel, t.assignee_id FROM tickets t " \
+    "(SELECT t.store_id, t.category, t.severity, t.channel, t.assignee_id FROM tickets t " \
     "WHERE t.store_id = b.id AND t.resolved_at IS NULL AND t.created_at < b.at " \
-    "AND ($7::bigint IS NULL OR t.assignee_id = $7) UNION ALL " \
-    "SELECT t.store_id, t.category, t.severity, t.channel, t.assignee_id FROM tickets t " \
+    "AND ($7::bigint IS NULL OR t.assignee_id = $7) OFFSET 0) UNION ALL " \
+    "(SELECT t.store_id, t.category, t.severity, t.channel, t.assignee_id FROM tickets t " \
     "WHERE t.store_id = b.id AND t.resolved_at >= b.at AND t.created_at < b.at " \
-    "AND ($7::bigint IS NULL OR t.assignee_id = $7)) AS o), " \
+    "AND ($7::bigint IS NULL OR t.assignee_id = $7) OFFSET 0)) AS o), " \
     /* each part aggregated on its own (rows and the total, "~total"), then \
      * joined on the key */ \
     "pa AS (SELECT CASE WHEN grouping(k) = 1 THEN '~total' ELSE k END AS k, count(*) AS created, " \
@@ -159,7 +161,7 @@ static const ac_sql CALLBACKS = {
     "AND a.outcome = 'reached') AS reached "
     "FROM callbacks k WHERE k.store_id = st.id AND k.due_at >= st.t_from "
     "AND k.due_at < st.t_end AND k.status <> 'cancelled' "
-    "AND ($7::bigint IS NULL OR k.assignee_id = $7)) AS p), "
+    "AND ($7::bigint IS NULL OR k.assignee_id = $7) OFFSET 0) AS p), "
     "agg AS (SELECT k, grouping(k) = 1 AS is_total, count(*) AS due, "
     "count(*) FILTER (WHERE status = 'completed') AS completed, "
     "count(*) FILTER (WHERE reached) AS reached, count(*) FILTER (WHERE attempted) AS attempted, "
@@ -184,25 +186,27 @@ static const ac_sql CALLBACKS = {
 static const ac_sql CUSTOMERS = {
     "report_customers",
     "WITH " STORES_CTE ", "
-    /* erased customers keep their statistics (new, active); only the tier
-     * grouping needs the customer row */
-    "v AS (SELECT x.* FROM st CROSS JOIN LATERAL (SELECT CASE $6 WHEN 'store' THEN "
-    "vi.store_id::text ELSE (SELECT c.member_tier FROM customers c WHERE c.id = vi.customer_id) "
-    "END AS k, vi.customer_id FROM visits vi WHERE vi.store_id = st.id "
+    /* erased customers keep their statistics (new, active). Visits are
+     * counted per (store, customer) on integer keys; only the tier grouping
+     * looks customers up, once per customer. */
+    "kc AS (SELECT x.store_id, x.customer_id, count(*) AS n FROM st CROSS JOIN LATERAL (SELECT "
+    "vi.store_id, vi.customer_id FROM visits vi WHERE vi.store_id = st.id "
     "AND vi.performed_at >= st.t_from AND vi.performed_at < st.t_end "
-    "AND ($7::bigint IS NULL OR vi.staff_id = $7)) AS x), "
-    "kc AS (SELECT k, customer_id, count(*) AS n FROM v GROUP BY k, customer_id), "
-    "per_key AS (SELECT k, count(*) AS active, count(*) FILTER (WHERE n >= 2) AS repeaters "
-    "FROM kc GROUP BY k), "
+    "AND ($7::bigint IS NULL OR vi.staff_id = $7) OFFSET 0) AS x GROUP BY 1, 2), "
     "per_customer AS (SELECT customer_id, sum(n) AS n FROM kc GROUP BY customer_id), "
+    "per_key AS (SELECT store_id::text AS k, count(*) AS active, "
+    "count(*) FILTER (WHERE n >= 2) AS repeaters FROM kc WHERE $6 = 'store' GROUP BY store_id "
+    "UNION ALL SELECT c.member_tier, count(*), count(*) FILTER (WHERE pc.n >= 2) "
+    "FROM per_customer pc JOIN customers c ON c.id = pc.customer_id WHERE $6 = 'tier' "
+    "GROUP BY c.member_tier), "
     "nw AS (SELECT x.k, count(*) AS n FROM st CROSS JOIN LATERAL (SELECT "
     CUSTOMER_KEY("c.home_store_id", "c.member_tier") " AS k FROM customers c "
-    "WHERE c.home_store_id = st.id AND c.created_at >= st.t_from AND c.created_at < st.t_end) "
-    "AS x WHERE $7::bigint IS NULL GROUP BY x.k), "
+    "WHERE c.home_store_id = st.id AND c.created_at >= st.t_from AND c.created_at < st.t_end "
+    "OFFSET 0) AS x WHERE $7::bigint IS NULL GROUP BY x.k), "
     "lp AS (SELECT x.k, count(*) AS n FROM st CROSS JOIN LATERAL (SELECT "
     CUSTOMER_KEY("c.home_store_id", "c.member_tier") " AS k FROM customers c "
     "WHERE c.home_store_id = st.id AND c.erased_at IS NULL AND c.last_visit_at IS NOT NULL "
-    "AND c.last_visit_at < st.t_end - interval '90 days') AS x WHERE $7::bigint IS NULL "
+    "AND c.last_visit_at < st.t_end - interval '90 days' OFFSET 0) AS x WHERE $7::bigint IS NULL "
     "GROUP BY x.k), "
     "keys AS (SELECT st.id::text AS k FROM st WHERE $6 = 'store' UNION SELECT t FROM "
     "unnest(ARRAY['regular', 'silver', 'gold', 'vip']) AS t WHERE $6 = 'tier'), "
