@@ -187,15 +187,18 @@ static const ac_sql CUSTOMERS = {
     "report_customers",
     "WITH " STORES_CTE ", "
     /* erased customers keep their statistics (new, active). Visits are
-     * counted per (store, customer) on integer keys; only the tier grouping
-     * looks customers up, once per customer. */
-    "kc AS (SELECT x.store_id, x.customer_id, count(*) AS n FROM st CROSS JOIN LATERAL (SELECT "
-    "vi.store_id, vi.customer_id FROM visits vi WHERE vi.store_id = st.id "
-    "AND vi.performed_at >= st.t_from AND vi.performed_at < st.t_end "
-    "AND ($7::bigint IS NULL OR vi.staff_id = $7) OFFSET 0) AS x GROUP BY 1, 2), "
-    "per_customer AS (SELECT customer_id, sum(n) AS n FROM kc GROUP BY customer_id), "
+     * counted per (store, customer) and per customer in one pass, on
+     * integer keys; only the tier grouping looks customers up, once per
+     * customer. */
+    "kc AS (SELECT x.store_id, x.customer_id, count(*) AS n, grouping(x.store_id) = 1 AS whole "
+    "FROM st CROSS JOIN LATERAL (SELECT vi.store_id, vi.customer_id FROM visits vi "
+    "WHERE vi.store_id = st.id AND vi.performed_at >= st.t_from AND vi.performed_at < st.t_end "
+    "AND ($7::bigint IS NULL OR vi.staff_id = $7) OFFSET 0) AS x "
+    "GROUP BY GROUPING SETS ((x.store_id, x.customer_id), (x.customer_id))), "
+    "per_customer AS (SELECT customer_id, n FROM kc WHERE whole), "
     "per_key AS (SELECT store_id::text AS k, count(*) AS active, "
-    "count(*) FILTER (WHERE n >= 2) AS repeaters FROM kc WHERE $6 = 'store' GROUP BY store_id "
+    "count(*) FILTER (WHERE n >= 2) AS repeaters FROM kc WHERE NOT whole AND $6 = 'store' "
+    "GROUP BY store_id "
     "UNION ALL SELECT c.member_tier, count(*), count(*) FILTER (WHERE pc.n >= 2) "
     "FROM per_customer pc JOIN customers c ON c.id = pc.customer_id WHERE $6 = 'tier' "
     "GROUP BY c.member_tier), "
