@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api.h"
+#include "clock.h"
 #include "api_common.h"
 #include "callback_plan.h"
 #include "db_callbacks.h"
@@ -17,12 +17,6 @@
 #include "validate.h"
 
 #define DEFAULT_WINDOW_US (24LL * 3600 * 1000000)
-
-static int64_t now_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* Per-request state shared by the transaction callbacks below. */
 typedef struct cctx {
@@ -138,7 +132,7 @@ static const ac_field ATTEMPT_SPEC[] = {
     AC_FIELD_END};
 
 void ac_api_callbacks_attempt(ac_req *req) {
-  cctx c = {.req = req, .now = now_us()};
+  cctx c = {.req = req, .now = ac_now_us()};
   attempt_body b = {0};
   uint64_t present;
   if (!ac_req_path_id(req, 0, &c.id) || !ac_req_parse_body(req, ATTEMPT_SPEC, &b, &present) ||
@@ -200,7 +194,7 @@ static const ac_field COMPLETE_SPEC[] = {
     AC_FIELD_END};
 
 void ac_api_callbacks_complete(ac_req *req) {
-  cctx c = {.req = req, .now = now_us()};
+  cctx c = {.req = req, .now = ac_now_us()};
   complete_body b = {0};
   uint64_t present = 0;
   if (!ac_req_path_id(req, 0, &c.id) || !ac_req_optional_body(req, COMPLETE_SPEC, &b, &present) ||
@@ -240,7 +234,7 @@ static const ac_field CANCEL_SPEC[] = {{.name = "note", .type = AC_F_STRING, .re
                                        AC_FIELD_END};
 
 void ac_api_callbacks_cancel(ac_req *req) {
-  cctx c = {.req = req, .now = now_us()};
+  cctx c = {.req = req, .now = ac_now_us()};
   cancel_body b = {0};
   uint64_t present;
   if (!ac_req_path_id(req, 0, &c.id) || !ac_req_parse_body(req, CANCEL_SPEC, &b, &present) ||
@@ -276,7 +270,7 @@ static ac_db_status assign_tx(ac_tx *tx, void *p) {
 }
 
 void ac_api_callbacks_assign(ac_req *req) {
-  cctx c = {.req = req, .now = now_us()};
+  cctx c = {.req = req, .now = ac_now_us()};
   ac_assign_body b = {0};
   uint64_t present;
   if (!ac_req_path_id(req, 0, &c.id) || !ac_req_parse_body(req, AC_ASSIGN_SPEC, &b, &present) ||
@@ -371,7 +365,7 @@ static const ac_field CREATE_SPEC[] = {
     AC_FIELD_END};
 
 void ac_api_callbacks_create(ac_req *req) {
-  cctx c = {.req = req, .now = now_us()};
+  cctx c = {.req = req, .now = ac_now_us()};
   create_body b = {0};
   uint64_t present;
   if (!ac_req_parse_body(req, CREATE_SPEC, &b, &present))

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "clock.h"
 #include "api_common.h"
 #include "callback_hooks.h"
 #include "db_customers.h"
@@ -30,12 +31,6 @@ static const char *const STATUSES[] = {"open",     "acknowledged", "in_progress"
 static const char *const VISIBILITIES[] = {"internal", "customer", NULL};
 static const char *const EVIDENCE_KINDS[] = {"photo", "video", "audio", "document",
                                              "chat",  "other", NULL};
-
-static int64_t now_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static bool in_list(const char *const *list, const char *s) {
   for (int i = 0; s && list[i]; i++)
@@ -216,7 +211,7 @@ static bool take_content(ac_req *req, tctx *c, const ticket_body *b, const ac_fi
 }
 
 void ac_api_tickets_create(ac_req *req) {
-  tctx c = {.req = req, .now = now_us()};
+  tctx c = {.req = req, .now = ac_now_us()};
   ticket_body b = {0};
   uint64_t present;
   if (ac_req_parse_body(req, CREATE_SPEC, &b, &present) &&
@@ -339,7 +334,7 @@ static ac_db_status patch_tx(ac_tx *tx, void *p) {
 }
 
 void ac_api_tickets_patch(ac_req *req) {
-  tctx c = {.req = req, .now = now_us()};
+  tctx c = {.req = req, .now = ac_now_us()};
   ticket_body b = {0};
   uint64_t present;
   if (ac_req_path_id(req, 0, &c.id) && ac_req_parse_body(req, PATCH_SPEC, &b, &present) &&
@@ -414,7 +409,7 @@ static const ac_field TRANSITION_SPEC[] = {
     AC_FIELD_END};
 
 void ac_api_tickets_transition(ac_req *req) {
-  tctx c = {.req = req, .now = now_us()};
+  tctx c = {.req = req, .now = ac_now_us()};
   transition_body b = {0};
   uint64_t present;
   if (!ac_req_path_id(req, 0, &c.id) || !ac_req_parse_body(req, TRANSITION_SPEC, &b, &present) ||
@@ -462,7 +457,7 @@ static ac_db_status assign_tx(ac_tx *tx, void *p) {
 }
 
 void ac_api_tickets_assign(ac_req *req) {
-  tctx c = {.req = req, .now = now_us()};
+  tctx c = {.req = req, .now = ac_now_us()};
   ac_assign_body b = {0};
   uint64_t present;
   if (!ac_req_path_id(req, 0, &c.id) || !ac_req_parse_body(req, AC_ASSIGN_SPEC, &b, &present) ||
@@ -527,7 +522,7 @@ static const ac_field COMMENT_SPEC[] = {
     AC_FIELD_END};
 
 void ac_api_tickets_comment(ac_req *req) {
-  tctx c = {.req = req, .now = now_us()};
+  tctx c = {.req = req, .now = ac_now_us()};
   comment_body b = {0};
   uint64_t present;
   if (!ac_req_path_id(req, 0, &c.id) || !ac_req_parse_body(req, COMMENT_SPEC, &b, &present))
@@ -607,7 +602,7 @@ static const ac_field SATISFACTION_SPEC[] = {
     AC_FIELD_END};
 
 void ac_api_tickets_satisfaction(ac_req *req) {
-  tctx c = {.req = req, .now = now_us()};
+  tctx c = {.req = req, .now = ac_now_us()};
   satisfaction_body b = {.score = -1};
   uint64_t present;
   if (!ac_req_path_id(req, 0, &c.id) || !ac_req_parse_body(req, SATISFACTION_SPEC, &b, &present))
@@ -688,7 +683,7 @@ void ac_api_compensations_get(ac_req *req) {
 }
 
 void ac_api_tickets_compensate(ac_req *req) {
-  tctx c = {.req = req, .now = now_us()};
+  tctx c = {.req = req, .now = ac_now_us()};
   comp_body b = {0};
   uint64_t present;
   if (!ac_req_path_id(req, 0, &c.id) || !ac_req_parse_body(req, COMP_SPEC, &b, &present))
@@ -763,7 +758,7 @@ static ac_db_status decide_tx(ac_tx *tx, void *p) {
 }
 
 static void decide(ac_req *req, const char *to) {
-  tctx c = {.req = req, .now = now_us(), .to = to};
+  tctx c = {.req = req, .now = ac_now_us(), .to = to};
   comp_body b = {0};
   uint64_t present;
   if (!ac_req_path_id(req, 0, &c.id) || !ac_req_optional_body(req, DECISION_SPEC, &b, &present))

@@ -3,18 +3,12 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "callback_plan.h"
+#include "clock.h"
 #include "db_callbacks.h"
 #include "log.h"
 #include "tz.h"
-
-static int64_t now_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static const ac_tz *store_zone(const ac_cb_occasion *o) {
   const ac_tz *tz = ac_tz_get(o->timezone);
@@ -28,7 +22,7 @@ static const ac_tz *store_zone(const ac_cb_occasion *o) {
 static ac_db_status generate(ac_tx *tx, const ac_cb_occasion *o, const ac_cb_rule_row *rule,
                              const ac_tz *tz, const char *source, int64_t ticket_id,
                              int64_t visit_id, int64_t *earliest) {
-  int64_t now = now_us();
+  int64_t now = ac_now_us();
   int64_t sub_us = o->trigger_us % 1000000;
   for (int i = 0; i < rule->n_offsets; i++) {
     char occasion[96];
